@@ -1,0 +1,47 @@
+# Two commands from a fresh clone: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.requirements.stamp
+
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/argmap
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: run test lint format venv worker bench clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+# Serve the app with the seeded alignment map at http://127.0.0.1:8000.
+# No DATABASE_URL: embedded SQLite, tasks in-process. With DATABASE_URL and
+# REDIS_URL: PostgreSQL, Redis and a real Celery worker (with beat) alongside.
+run: venv
+	DEBUG=$${DEBUG:-1} bash scripts/run.sh
+
+# The whole suite against the real PostgreSQL and Redis, plus ruff.
+test: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DEBUG=1 DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
+	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: venv
+	$(PY) bench/ranking.py --sizes 1000,10000,100000
+
+clean:
+	rm -rf $(VENV) var

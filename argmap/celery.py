@@ -1,0 +1,23 @@
+"""The Celery app of argmap: configuration comes from Django settings (CELERY_*)."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "argmap.settings")
+
+app = Celery("argmap")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.on_after_finalize.connect
+def _schedule_sweep(sender: Celery, **kwargs: object) -> None:
+    # A lost message must not leave a map stale forever: beat sweeps regularly.
+    from django.conf import settings
+
+    sender.add_periodic_task(
+        float(settings.RANKING_SWEEP_SECONDS),
+        sender.signature("cruxes.tasks.sweep_stale_rankings"),
+        name="sweep stale rankings",
+    )

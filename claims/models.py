@@ -1,0 +1,209 @@
+"""The typed argument graph: maps, nodes (frames, claims, cruxes), edges, sources.
+
+Integrity rules that must hold whatever writes the row (a form, a service, a
+QuerySet.update or raw SQL) are database constraints here; rules that need the
+rest of the graph (same map, subframe cycles) live in the services.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+KEY_MAX_LENGTH = 100
+TITLE_MAX_LENGTH = 200
+TEXT_MAX_LENGTH = 20_000
+QUOTE_MAX_LENGTH = 500
+CREDENCE_MIN = 0.01
+CREDENCE_MAX = 0.99
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public"
+    PRIVATE = "private"
+
+
+class NodeKind(models.TextChoices):
+    FRAME = "frame"
+    CLAIM = "claim"
+    CRUX = "crux"
+
+
+class FrameCategory(models.TextChoices):
+    OUTER = "outer", "Outer alignment"
+    INNER = "inner", "Inner alignment"
+    OTHER = "other", "Other frames"
+
+
+class EdgeKind(models.TextChoices):
+    SUPPORTS = "supports"
+    UNDERMINES = "undermines"
+    SUBFRAME_OF = "subframe_of", "subframe of"
+    RELATED = "related"
+
+
+class MemberRole(models.TextChoices):
+    EDITOR = "editor"
+    VOTER = "voter"
+
+
+class Map(models.Model):
+    slug = models.SlugField(max_length=KEY_MAX_LENGTH, unique=True)
+    title = models.CharField(max_length=TITLE_MAX_LENGTH)
+    description = models.TextField(blank=True, default="")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="maps",
+    )
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Bumped (with an F() update) in the same transaction as every change to the
+    # map's nodes, edges or votes; a ranking is fresh when it was computed at it.
+    graph_version = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["slug"]
+        constraints = [
+            models.CheckConstraint(condition=Q(slug__regex=KEY_PATTERN), name="map_slug_format"),
+            models.CheckConstraint(condition=~Q(title=""), name="map_title_not_empty"),
+            models.CheckConstraint(
+                condition=Q(visibility__in=Visibility.values), name="map_visibility_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(graph_version__gte=0), name="map_graph_version_gte_0"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class MapMember(models.Model):
+    map = models.ForeignKey(Map, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    role = models.CharField(max_length=10, choices=MemberRole.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["map", "user"], name="map_member_unique"),
+            models.CheckConstraint(condition=Q(role__in=MemberRole.values), name="map_member_role"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.role} of {self.map_id}"
+
+
+class Node(models.Model):
+    map = models.ForeignKey(Map, on_delete=models.CASCADE, related_name="nodes")
+    key = models.SlugField(max_length=KEY_MAX_LENGTH)
+    kind = models.CharField(max_length=10, choices=NodeKind.choices)
+    title = models.CharField(max_length=TITLE_MAX_LENGTH)
+    text = models.TextField(blank=True, default="")
+    # NULL, not "", for claims and cruxes: the format and the constraint say
+    # "no category", which an empty string would blur.
+    category = models.CharField(  # noqa: DJ001
+        max_length=10, choices=FrameCategory.choices, null=True, blank=True
+    )
+    prior = models.FloatField(default=0.5)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    revision = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["map_id", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["map", "key"], name="node_key_unique_in_map"),
+            models.CheckConstraint(condition=Q(key__regex=KEY_PATTERN), name="node_key_format"),
+            models.CheckConstraint(condition=Q(kind__in=NodeKind.values), name="node_kind_valid"),
+            models.CheckConstraint(condition=~Q(title=""), name="node_title_not_empty"),
+            models.CheckConstraint(
+                condition=Q(category__isnull=True)
+                | (Q(kind=NodeKind.FRAME) & Q(category__in=FrameCategory.values)),
+                name="node_category_only_for_frames",
+            ),
+            models.CheckConstraint(
+                condition=Q(prior__gte=CREDENCE_MIN) & Q(prior__lte=CREDENCE_MAX),
+                name="node_prior_range",
+            ),
+            models.CheckConstraint(condition=Q(revision__gte=1), name="node_revision_gte_1"),
+        ]
+        indexes = [models.Index(fields=["map", "kind"], name="node_map_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.title}"
+
+
+class NodeRevision(models.Model):
+    """The title and text a node had at `revision`, kept when it was replaced."""
+
+    node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="revisions")
+    revision = models.PositiveIntegerField()
+    title = models.CharField(max_length=TITLE_MAX_LENGTH)
+    text = models.TextField(blank=True, default="")
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["node_id", "-revision"]
+        constraints = [
+            models.UniqueConstraint(fields=["node", "revision"], name="node_revision_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.node_id}@{self.revision}"
+
+
+class Source(models.Model):
+    node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="sources")
+    position = models.PositiveIntegerField(default=0)
+    document = models.CharField(max_length=500)
+    locator = models.CharField(max_length=200, blank=True, default="")
+    quote = models.CharField(max_length=QUOTE_MAX_LENGTH, blank=True, default="")
+
+    class Meta:
+        ordering = ["node_id", "position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(document=""), name="source_document_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document} § {self.locator}"
+
+
+class Edge(models.Model):
+    map = models.ForeignKey(Map, on_delete=models.CASCADE, related_name="edges")
+    source = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="out_edges")
+    target = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="in_edges")
+    kind = models.CharField(max_length=12, choices=EdgeKind.choices)
+    weight = models.FloatField(default=1.0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["map_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "target", "kind"], name="edge_unique"),
+            models.CheckConstraint(condition=~Q(source=F("target")), name="edge_no_self_loop"),
+            models.CheckConstraint(
+                condition=Q(weight__gte=0.0) & Q(weight__lte=1.0), name="edge_weight_range"
+            ),
+            models.CheckConstraint(condition=Q(kind__in=EdgeKind.values), name="edge_kind_valid"),
+        ]
+        indexes = [models.Index(fields=["target"], name="edge_target")]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} -{self.kind}-> {self.target_id}"

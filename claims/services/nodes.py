@@ -1,0 +1,181 @@
+from collections.abc import Iterable, Mapping
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils.text import slugify
+
+from claims.errors import Conflict, StaleRevision, ValidationFailed
+from claims.models import (
+    KEY_MAX_LENGTH,
+    QUOTE_MAX_LENGTH,
+    TEXT_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    FrameCategory,
+    Map,
+    Node,
+    NodeKind,
+    NodeRevision,
+    Source,
+)
+from claims.services.maps import map_graph_changed
+from claims.validation import check_key, check_probability, check_text
+
+MAX_SOURCES = 50
+
+
+def _check_kind_and_category(kind: str, category: str | None) -> None:
+    if kind not in NodeKind.values:
+        raise ValidationFailed(
+            f"kind {kind!r} is not one of {NodeKind.values}",
+            fields={"kind": [f"must be one of {NodeKind.values}"]},
+        )
+    if category is not None:
+        if kind != NodeKind.FRAME:
+            raise ValidationFailed(
+                "only frames have a category", fields={"category": ["only frames have a category"]}
+            )
+        if category not in FrameCategory.values:
+            raise ValidationFailed(
+                f"category {category!r} is not one of {FrameCategory.values}",
+                fields={"category": [f"must be one of {FrameCategory.values}"]},
+            )
+
+
+def _clean_sources(sources: Iterable[Mapping[str, str]]) -> list[dict[str, str]]:
+    cleaned = []
+    for i, source in enumerate(sources):
+        if i >= MAX_SOURCES:
+            raise ValidationFailed(
+                f"at most {MAX_SOURCES} sources", fields={"sources": ["too many"]}
+            )
+        document = check_text(
+            source.get("document", ""),
+            field=f"sources[{i}].document",
+            max_length=500,
+            allow_empty=False,
+        )
+        cleaned.append(
+            {
+                "document": document,
+                "locator": check_text(
+                    source.get("locator", ""), field=f"sources[{i}].locator", max_length=200
+                ),
+                "quote": check_text(
+                    source.get("quote", ""),
+                    field=f"sources[{i}].quote",
+                    max_length=QUOTE_MAX_LENGTH,
+                ),
+            }
+        )
+    return cleaned
+
+
+def _free_key(map: Map, title: str) -> str:
+    base = slugify(title)[: KEY_MAX_LENGTH - 8].strip("-_") or "node"
+    taken = set(Node.objects.filter(map=map, key__startswith=base).values_list("key", flat=True))
+    key, n = base, 2
+    while key in taken:
+        key, n = f"{base}-{n}", n + 1
+    return key
+
+
+@transaction.atomic
+def node_create(
+    *,
+    map: Map,
+    kind: str,
+    title: str,
+    created_by: AbstractBaseUser | None,
+    key: str | None = None,
+    text: str = "",
+    category: str | None = None,
+    prior: float = 0.5,
+    sources: Iterable[Mapping[str, str]] = (),
+) -> Node:
+    title = check_text(title, field="title", max_length=TITLE_MAX_LENGTH, allow_empty=False)
+    title = title.strip()
+    text = check_text(text, field="text", max_length=TEXT_MAX_LENGTH)
+    _check_kind_and_category(kind, category)
+    prior = check_probability(prior, field="prior")
+    cleaned_sources = _clean_sources(sources)
+    if key is None:
+        key = _free_key(map, title)
+    else:
+        check_key(key)
+        if Node.objects.filter(map=map, key=key).exists():
+            raise Conflict(
+                f"node key '{key}' already exists in this map", fields={"key": ["taken"]}
+            )
+    node = Node.objects.create(
+        map=map,
+        key=key,
+        kind=kind,
+        title=title,
+        text=text,
+        category=category,
+        prior=prior,
+        created_by=created_by,
+    )
+    Source.objects.bulk_create(
+        Source(node=node, position=i, **source) for i, source in enumerate(cleaned_sources)
+    )
+    map_graph_changed(map_id=map.pk)
+    return node
+
+
+@transaction.atomic
+def node_update(
+    *,
+    node: Node,
+    edited_by: AbstractBaseUser | None,
+    expected_revision: int | None = None,
+    title: str | None = None,
+    text: str | None = None,
+    category: str | None = None,
+    prior: float | None = None,
+) -> Node:
+    """Change a node. Title/text edits need the revision the editor saw (no lost updates)."""
+    # Lock the row so that two concurrent edits of one node serialise here.
+    node = Node.objects.select_for_update().get(pk=node.pk)
+    changes_words = title is not None or text is not None
+    if changes_words:
+        if expected_revision is None:
+            raise ValidationFailed(
+                "editing title or text needs the revision you saw",
+                fields={"revision": ["required when changing title or text"]},
+            )
+        if expected_revision != node.revision:
+            raise StaleRevision(
+                f"the node was edited since revision {expected_revision} "
+                f"(now at {node.revision}); reload and edit again",
+                fields={"revision": [f"stale: current revision is {node.revision}"]},
+            )
+    new_title = node.title
+    new_text = node.text
+    if title is not None:
+        new_title = check_text(
+            title, field="title", max_length=TITLE_MAX_LENGTH, allow_empty=False
+        ).strip()
+    if text is not None:
+        new_text = check_text(text, field="text", max_length=TEXT_MAX_LENGTH)
+    if category is not None:
+        _check_kind_and_category(node.kind, category)
+        node.category = category
+    if prior is not None:
+        node.prior = check_probability(prior, field="prior")
+    if changes_words and (new_title != node.title or new_text != node.text):
+        NodeRevision.objects.create(
+            node=node, revision=node.revision, title=node.title, text=node.text, edited_by=edited_by
+        )
+        node.title, node.text = new_title, new_text
+        node.revision += 1
+    node.save()
+    map_graph_changed(map_id=node.map_id)
+    return node
+
+
+@transaction.atomic
+def node_delete(*, node: Node) -> None:
+    map_id = node.map_id
+    node.delete()
+    map_graph_changed(map_id=map_id)

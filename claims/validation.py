@@ -1,0 +1,54 @@
+"""Small checks shared by the services (the file format has its own schema)."""
+
+import math
+import re
+
+from claims.errors import ValidationFailed
+from claims.models import CREDENCE_MAX, CREDENCE_MIN, KEY_MAX_LENGTH
+
+_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def check_key(value: object, *, field: str = "key") -> str:
+    if not isinstance(value, str) or not value:
+        raise ValidationFailed(f"{field} must be a non-empty string", fields={field: ["required"]})
+    if len(value) > KEY_MAX_LENGTH or not _KEY_RE.match(value):
+        raise ValidationFailed(
+            f"{field} {value[:60]!r} must be lowercase letters, digits, '-' or '_' "
+            f"(at most {KEY_MAX_LENGTH}, starting with a letter or digit)",
+            fields={field: ["invalid format"]},
+        )
+    return value
+
+
+def check_probability(value: object, *, field: str) -> float:
+    """A credence or prior: a real number in [0.01, 0.99] (booleans and strings refused)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValidationFailed(
+            f"{field} must be a number between {CREDENCE_MIN} and {CREDENCE_MAX}",
+            fields={field: ["must be a number"]},
+        )
+    if not CREDENCE_MIN <= value <= CREDENCE_MAX:
+        raise ValidationFailed(
+            f"{field} {value} is outside [{CREDENCE_MIN}, {CREDENCE_MAX}] (1 % to 99 %)",
+            fields={field: [f"must be between {CREDENCE_MIN} and {CREDENCE_MAX}"]},
+        )
+    return float(value)
+
+
+def check_text(value: object, *, field: str, max_length: int, allow_empty: bool = True) -> str:
+    if not isinstance(value, str):
+        raise ValidationFailed(f"{field} must be a string", fields={field: ["must be a string"]})
+    if _CONTROL_RE.search(value):
+        raise ValidationFailed(
+            f"{field} contains control characters", fields={field: ["control characters"]}
+        )
+    if len(value) > max_length:
+        raise ValidationFailed(
+            f"{field} is longer than {max_length} characters",
+            fields={field: [f"at most {max_length} characters"]},
+        )
+    if not allow_empty and not value.strip():
+        raise ValidationFailed(f"{field} must not be empty", fields={field: ["must not be empty"]})
+    return value

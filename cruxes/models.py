@@ -1,0 +1,134 @@
+"""Credences people vote on nodes, their history, and stored ranking runs."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from claims.models import CREDENCE_MAX, CREDENCE_MIN, Map, Node
+
+_CREDENCE_RANGE = Q(credence__gte=CREDENCE_MIN) & Q(credence__lte=CREDENCE_MAX)
+
+
+class Vote(models.Model):
+    """A person's current credence that a node is true (one per person and node)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="votes"
+    )
+    node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="votes")
+    credence = models.FloatField()
+    # The node revision the person saw when voting; a later edit makes it stale.
+    node_revision = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "node"], name="vote_one_per_user_and_node"),
+            models.CheckConstraint(condition=_CREDENCE_RANGE, name="vote_credence_range"),
+        ]
+        indexes = [models.Index(fields=["node"], name="vote_node")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.node_id}: {self.credence}"
+
+
+class VoteAction(models.TextChoices):
+    CAST = "cast"
+    CHANGE = "change"
+    WITHDRAW = "withdraw"
+
+
+class VoteHistory(models.Model):
+    """Append-only trace of every cast, change and withdrawal of a vote."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="vote_history")
+    action = models.CharField(max_length=10, choices=VoteAction.choices)
+    credence = models.FloatField(null=True, blank=True)  # null for a withdrawal
+    previous_credence = models.FloatField(null=True, blank=True)
+    node_revision = models.PositiveIntegerField()
+    graph_version = models.BigIntegerField()  # the map's version this change produced
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "vote history"
+        constraints = [
+            # NULL passes a range check in SQL, hence the explicit IS NOT NULL.
+            models.CheckConstraint(
+                condition=(Q(action=VoteAction.WITHDRAW) & Q(credence__isnull=True))
+                | (~Q(action=VoteAction.WITHDRAW) & Q(credence__isnull=False) & _CREDENCE_RANGE),
+                name="vote_history_credence",
+            ),
+            models.CheckConstraint(
+                condition=Q(action__in=VoteAction.values), name="vote_history_action"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.user_id} on {self.node_id}"
+
+
+class RunStatus(models.TextChoices):
+    OK = "ok"
+    FAILED = "failed"
+
+
+class RankingRun(models.Model):
+    """One computation of a map's crux ranking at one graph version."""
+
+    map = models.ForeignKey(Map, on_delete=models.CASCADE, related_name="ranking_runs")
+    graph_version = models.BigIntegerField()
+    engine_version = models.CharField(max_length=20)
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.OK)
+    error = models.TextField(blank=True, default="")
+    computed_at = models.DateTimeField(auto_now_add=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    # Frame strengths [{"id": key, "strength": s, "parent": key|null}], small.
+    frames = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["map_id", "-graph_version"]
+        constraints = [
+            # The conditional write: at most one run per map, version and engine.
+            models.UniqueConstraint(
+                fields=["map", "graph_version", "engine_version"], name="ranking_run_unique"
+            ),
+            models.CheckConstraint(condition=Q(status__in=RunStatus.values), name="run_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.map_id}@{self.graph_version} ({self.status})"
+
+
+class CruxScore(models.Model):
+    """A crux's score in a run: for one frame, or global when frame_key is empty.
+
+    Keys rather than foreign keys: a run is a snapshot, and must still read
+    correctly after a crux or frame it mentions is deleted.
+    """
+
+    run = models.ForeignKey(RankingRun, on_delete=models.CASCADE, related_name="scores")
+    crux_key = models.CharField(max_length=100)
+    frame_key = models.CharField(max_length=100, blank=True, default="")
+    score = models.FloatField()
+    rank = models.PositiveIntegerField()
+    delta = models.FloatField(default=0.0)
+    uncertainty = models.FloatField(default=0.0)
+    credence = models.FloatField()
+    n_votes = models.PositiveIntegerField(default=0)
+    strength_if_true = models.FloatField(null=True, blank=True)
+    strength_if_false = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["run_id", "frame_key", "rank"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "frame_key", "crux_key"], name="crux_score_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["run", "frame_key", "rank"], name="crux_score_rank")]
+
+    def __str__(self) -> str:
+        return f"{self.crux_key} #{self.rank} for {self.frame_key or 'global'}"

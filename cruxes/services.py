@@ -1,0 +1,272 @@
+"""Writes of credences and ranking runs."""
+
+import logging
+import time
+import traceback
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, connection, transaction
+
+from claims.errors import NotFound
+from claims.models import Map, Node
+from claims.services.maps import map_graph_changed
+from claims.validation import check_probability
+from cruxes import ranking
+from cruxes.models import CruxScore, RankingRun, RunStatus, Vote, VoteAction, VoteHistory
+from cruxes.selectors import ranking_inputs
+
+logger = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def vote_cast(*, user: AbstractBaseUser, node: Node, credence: object) -> Vote:
+    """Create or change `user`'s credence on `node`; every change is kept in VoteHistory."""
+    credence = check_probability(credence, field="credence")
+    # Lock the node row: votes on one node serialise, so a first cast by the
+    # same user from two requests cannot both insert.
+    node = Node.objects.select_for_update().get(pk=node.pk)
+    vote = Vote.objects.select_for_update().filter(user=user, node=node).first()
+    if vote is not None and vote.credence == credence and vote.node_revision == node.revision:
+        return vote  # nothing changed: no new version, no recompute
+    version = map_graph_changed(map_id=node.map_id)
+    if vote is None:
+        vote = Vote.objects.create(
+            user=user, node=node, credence=credence, node_revision=node.revision
+        )
+        VoteHistory.objects.create(
+            user=user,
+            node=node,
+            action=VoteAction.CAST,
+            credence=credence,
+            node_revision=node.revision,
+            graph_version=version,
+        )
+    else:
+        previous = vote.credence
+        vote.credence = credence
+        vote.node_revision = node.revision
+        vote.save(update_fields=["credence", "node_revision", "updated_at"])
+        VoteHistory.objects.create(
+            user=user,
+            node=node,
+            action=VoteAction.CHANGE,
+            credence=credence,
+            previous_credence=previous,
+            node_revision=node.revision,
+            graph_version=version,
+        )
+    return vote
+
+
+@transaction.atomic
+def vote_withdraw(*, user: AbstractBaseUser, node: Node) -> None:
+    node = Node.objects.select_for_update().get(pk=node.pk)
+    vote = Vote.objects.select_for_update().filter(user=user, node=node).first()
+    if vote is None:
+        raise NotFound("you have no vote on this node")
+    version = map_graph_changed(map_id=node.map_id)
+    VoteHistory.objects.create(
+        user=user,
+        node=node,
+        action=VoteAction.WITHDRAW,
+        credence=None,
+        previous_credence=vote.credence,
+        node_revision=node.revision,
+        graph_version=version,
+    )
+    vote.delete()
+
+
+def ranking_snapshot(map_id: int) -> tuple[int, list, list]:
+    """The map's graph version and ranking inputs, read as one consistent snapshot."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Version and graph from the same snapshot: a concurrent edit cannot
+            # make us label newer data with an older version (or the reverse).
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        version = Map.objects.filter(pk=map_id).values_list("graph_version", flat=True).first()
+        if version is None:
+            raise NotFound(f"map {map_id} no longer exists")
+        nodes, edges = ranking_inputs(map_id=map_id)
+    return version, nodes, edges
+
+
+def _latest_version(map_id: int) -> int | None:
+    return (
+        RankingRun.objects.filter(map_id=map_id)
+        .order_by("-graph_version")
+        .values_list("graph_version", flat=True)
+        .first()
+    )
+
+
+def ranking_store(
+    *, map_id: int, version: int, result: "ranking.RankingResult", duration_ms: int
+) -> RankingRun | None:
+    """Store a run unless one at this or a newer version exists (conditional write)."""
+    with transaction.atomic():
+        # Serialise writers per map on the map row; then check, then insert.
+        Map.objects.select_for_update().filter(pk=map_id).first()
+        latest = _latest_version(map_id)
+        if latest is not None and latest >= version:
+            return None
+        run = RankingRun.objects.create(
+            map_id=map_id,
+            graph_version=version,
+            engine_version=ranking.ENGINE_VERSION,
+            status=RunStatus.OK,
+            duration_ms=duration_ms,
+            frames=[
+                {"id": f.key, "strength": f.strength, "parent": f.parent} for f in result.frames
+            ],
+        )
+        rows = []
+        for crux in result.cruxes:
+            rows.append(
+                CruxScore(
+                    run=run,
+                    crux_key=crux.key,
+                    frame_key="",
+                    score=crux.score,
+                    rank=crux.rank,
+                    uncertainty=crux.uncertainty,
+                    credence=crux.credence,
+                    n_votes=crux.n_votes,
+                    delta=max((abs(f.delta) for f in crux.frames), default=0.0),
+                )
+            )
+        per_frame: dict[str, list] = {}
+        for crux in result.cruxes:
+            for f in crux.frames:
+                per_frame.setdefault(f.frame, []).append((crux, f))
+        for frame_key, entries in per_frame.items():
+            entries.sort(key=lambda e: (-e[1].score, e[0].key))
+            for rank, (crux, f) in enumerate(entries, start=1):
+                rows.append(
+                    CruxScore(
+                        run=run,
+                        crux_key=crux.key,
+                        frame_key=frame_key,
+                        score=f.score,
+                        rank=rank,
+                        delta=f.delta,
+                        uncertainty=crux.uncertainty,
+                        credence=crux.credence,
+                        n_votes=crux.n_votes,
+                        strength_if_true=f.strength_if_true,
+                        strength_if_false=f.strength_if_false,
+                    )
+                )
+        CruxScore.objects.bulk_create(rows, batch_size=5000)
+        return run
+
+
+def ranking_record_failure(*, map_id: int, version: int, error: str) -> None:
+    try:
+        with transaction.atomic():
+            RankingRun.objects.create(
+                map_id=map_id,
+                graph_version=version,
+                engine_version=ranking.ENGINE_VERSION,
+                status=RunStatus.FAILED,
+                error=error[:10_000],
+            )
+    except IntegrityError:
+        pass  # already recorded for this version
+
+
+def ranking_compute(*, map_id: int) -> RankingRun | None:
+    """Compute and store the map's ranking at its current version, if not done yet.
+
+    Returns the stored run, or None when a run at this or a newer version exists.
+    """
+    version, nodes, edges = ranking_snapshot(map_id)
+    latest = _latest_version(map_id)
+    if latest is not None and latest >= version:
+        return None
+    started = time.perf_counter()
+    try:
+        result = ranking.rank(nodes, edges)
+    except Exception:
+        # A map whose ranking raises is recorded as failed (its error kept) so it
+        # neither blocks other maps nor is retried forever at this version.
+        logger.exception("ranking of map %s at version %s failed", map_id, version)
+        ranking_record_failure(map_id=map_id, version=version, error=traceback.format_exc())
+        return None
+    duration_ms = int((time.perf_counter() - started) * 1000)
+    return ranking_store(map_id=map_id, version=version, result=result, duration_ms=duration_ms)
+
+
+def ranking_needed(*, map_id: int) -> bool:
+    version = Map.objects.filter(pk=map_id).values_list("graph_version", flat=True).first()
+    if version is None:
+        return False
+    latest = _latest_version(map_id)
+    return latest is None or latest < version
+
+
+def ranking_refresh(*, map_id: int) -> int:
+    """Coalescing recompute: returns how many computations this call ran.
+
+    Only one caller computes a map at a time; the others return at once, and
+    the one computing loops until the map's version is done. After releasing
+    the lock it checks once more, because an edit may have committed (and its
+    message been dropped by the lock) between its last check and the release.
+    """
+    from cruxes.locks import map_ranking_lock
+
+    computed = 0
+    while ranking_needed(map_id=map_id):
+        with map_ranking_lock(map_id) as acquired:
+            if not acquired:
+                return computed
+            _wait_for_quiet(map_id)
+            while ranking_needed(map_id=map_id):
+                try:
+                    ranking_compute(map_id=map_id)
+                except NotFound:
+                    return computed  # the map was deleted meanwhile
+                computed += 1
+    return computed
+
+
+def _wait_for_quiet(map_id: int) -> None:
+    """Debounce: let a burst of edits finish before computing, within a bound.
+
+    Fifty rapid edits should cost one or two computations, not fifty; the wait
+    ends once the map has been quiet for RANKING_DEBOUNCE_MS, and never lasts
+    longer than RANKING_MAX_DELAY_MS, which bounds edit-to-fresh latency.
+    """
+    from django.conf import settings
+    from django.utils import timezone
+
+    quiet = settings.RANKING_DEBOUNCE_MS / 1000
+    deadline = time.monotonic() + settings.RANKING_MAX_DELAY_MS / 1000
+    while quiet > 0:
+        changed = Map.objects.filter(pk=map_id).values_list("updated_at", flat=True).first()
+        if changed is None:
+            return
+        idle = (timezone.now() - changed).total_seconds()
+        remaining = deadline - time.monotonic()
+        if idle >= quiet or remaining <= 0:
+            return
+        time.sleep(min(quiet - idle, remaining))
+
+
+def ranking_sweep() -> int:
+    """Enqueue a recompute for each map whose ranking is behind its graph version."""
+    from django.db.models import F, Max, Q
+
+    from cruxes.tasks import recompute_ranking
+
+    stale = (
+        Map.objects.annotate(latest=Max("ranking_runs__graph_version"))
+        .filter(Q(latest__isnull=True) | Q(latest__lt=F("graph_version")))
+        .values_list("pk", flat=True)
+    )
+    count = 0
+    for map_id in stale:
+        recompute_ranking.delay(map_id)
+        count += 1
+    return count

@@ -1,0 +1,52 @@
+"""Shared fixtures: named personas, row counts, the seeded fixture path."""
+
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+
+from tests.factories import MapFactory, UserFactory
+
+REPO = Path(__file__).resolve().parent.parent
+SEED_PATH = REPO / "fixtures" / "alignment.argmap.json"
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture
+def owner(db):
+    return UserFactory(username="owner")
+
+
+@pytest.fixture
+def editor(db):
+    return UserFactory(username="editor")
+
+
+@pytest.fixture
+def voter(db):
+    return UserFactory(username="voter")
+
+
+@pytest.fixture
+def outsider(db):
+    return UserFactory(username="outsider")
+
+
+@pytest.fixture
+def a_map(owner):
+    return MapFactory(slug="test-map", title="Test map", owner=owner)
+
+
+def table_counts() -> dict[str, int]:
+    """Row count of every table argmap owns (and users), to prove nothing was written."""
+    labels = ("claims", "cruxes", "auth")
+    return {
+        model._meta.label: model.objects.count()
+        for model in apps.get_models()
+        if model._meta.app_label in labels
+    }
+
+
+@pytest.fixture
+def counts():
+    return table_counts

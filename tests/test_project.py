@@ -1,0 +1,80 @@
+"""Project set-up: settings from the environment, compose file, admin."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from tests.conftest import REPO
+
+
+def run_settings(env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY")}
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); print('started')"],
+        cwd=REPO,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "argmap.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_refuses_to_start_without_secret_key():
+    result = run_settings({"DEBUG": "0"})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_the_development_key():
+    result = run_settings({"DEBUG": "0", "SECRET_KEY": "django-insecure-argmap-development-only"})
+    assert result.returncode != 0
+    assert "development or too short key" in result.stderr
+
+
+def test_malformed_boolean_is_an_error_not_a_default():
+    result = run_settings({"DEBUG": "maybe"})
+    assert result.returncode != 0
+    assert "DEBUG='maybe' is not a boolean" in result.stderr
+
+
+def test_production_starts_with_a_real_key():
+    result = run_settings({"DEBUG": "0", "SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "example.org"})
+    assert result.returncode == 0, result.stderr
+    assert "started" in result.stdout
+
+
+def test_docker_compose_defines_the_whole_stack():
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+    assert {"web", "worker", "beat", "postgres", "redis"} <= set(compose["services"])
+    assert "celery -A argmap worker" in compose["services"]["worker"]["command"]
+    assert "celery -A argmap beat" in compose["services"]["beat"]["command"]
+
+
+@pytest.mark.django_db
+def test_admin_lists_the_seeded_map_nodes(admin_client):
+    from django.core.management import call_command
+
+    from tests.conftest import SEED_PATH
+
+    call_command("import_map", str(SEED_PATH))
+    from claims.models import Map
+
+    map_id = Map.objects.get(slug="alignment").pk
+    response = admin_client.get(f"/admin/claims/node/?map__id__exact={map_id}&q=natural")
+    assert response.status_code == 200
+    assert b"nah" in response.content
+    for path in (
+        "/admin/claims/map/",
+        "/admin/claims/edge/",
+        "/admin/cruxes/vote/",
+        "/admin/cruxes/rankingrun/",
+        "/admin/claims/source/",
+        "/admin/claims/noderevision/",
+        "/admin/cruxes/votehistory/",
+        "/admin/cruxes/cruxscore/",
+        "/admin/claims/mapmember/",
+    ):
+        assert admin_client.get(path).status_code == 200, path
