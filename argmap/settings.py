@@ -35,6 +35,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "claims",
     "cruxes",
 ]
@@ -147,6 +151,69 @@ RANKING_DEBOUNCE_MS = env_int("RANKING_DEBOUNCE_MS", 150 if REDIS_URL else 0)
 RANKING_MAX_DELAY_MS = env_int("RANKING_MAX_DELAY_MS", 1000 if REDIS_URL else 0)
 
 ARGMAP_MAX_IMPORT_BYTES = env_int("ARGMAP_MAX_IMPORT_BYTES", 10 * 1024 * 1024)
+# Django reads a raw body into memory up to this size; imports need the file's
+# size plus room, everything else is small.
+DATA_UPLOAD_MAX_MEMORY_SIZE = ARGMAP_MAX_IMPORT_BYTES + 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = ARGMAP_MAX_IMPORT_BYTES + 1024 * 1024
+
+# Throttle counters live in the cache: Redis when there is one (shared by all
+# web workers), otherwise process memory.
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "claims.api_base.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.ScopedRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("THROTTLE_ANON", "300/min"),
+        "user": env_str("THROTTLE_USER", "1200/min"),
+        "vote": env_str("THROTTLE_VOTE", "240/min"),
+        "register": env_str("THROTTLE_REGISTER", "10/hour"),
+        "token": env_str("THROTTLE_TOKEN", "30/min"),
+        "import": env_str("THROTTLE_IMPORT", "20/hour"),
+    },
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "argmap API",
+    "DESCRIPTION": "Maps of the arguments of AI alignment: frames, claims, cruxes, credences "
+    'and the crux ranking. Errors are {"error": {"code", "message", "fields"}}.',
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "NodeKindEnum": "claims.models.NodeKind",
+        "EdgeKindEnum": "claims.models.EdgeKind",
+        "FrameCategoryEnum": "claims.models.FrameCategory",
+        "VisibilityEnum": "claims.models.Visibility",
+        "MemberRoleEnum": "claims.models.MemberRole",
+    },
+}
 
 if not DEBUG:
     SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -43,3 +43,18 @@ class Conflict(ArgmapError):
 
 class StaleRevision(Conflict):
     code = "stale_revision"
+
+
+class NotAuthenticated(ArgmapError):
+    status = 401
+    code = "not_authenticated"
+
+
+class PayloadTooLarge(ArgmapError):
+    status = 413
+    code = "payload_too_large"
+
+
+class UnsupportedFormat(ArgmapError):
+    status = 415
+    code = "unsupported_format"

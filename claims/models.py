@@ -207,3 +207,29 @@ class Edge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_id} -{self.kind}-> {self.target_id}"
+
+
+class MapChange(models.Model):
+    """One entry per graph_version bump: what changed, for the ranking diff.
+
+    Votes appear as "a vote changed on X" with no voter or credence: individual
+    votes are never exposed, only aggregates.
+    """
+
+    map = models.ForeignKey(Map, on_delete=models.CASCADE, related_name="changes")
+    graph_version = models.BigIntegerField()
+    action = models.CharField(max_length=30)
+    node_keys = models.JSONField(default=list, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["map_id", "graph_version"]
+        constraints = [
+            models.UniqueConstraint(fields=["map", "graph_version"], name="map_change_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.map_id}@{self.graph_version} {self.action}"

@@ -116,3 +116,137 @@ def ranking_latest(*, map: Map, frame: str | None = None, limit: int | None = No
         )
     out["cruxes"] = sorted(cruxes.values(), key=lambda c: c["rank"])
     return out
+
+
+def vote_get(*, user, node: Node) -> dict | None:
+    vote = Vote.objects.filter(user=user, node=node).first()
+    if vote is None:
+        return None
+    return {
+        "node": node.key,
+        "credence": vote.credence,
+        "node_revision": vote.node_revision,
+        "current_revision": node.revision,
+        "stale": vote.node_revision < node.revision,
+        "updated_at": vote.updated_at,
+    }
+
+
+def credence_summary(*, node: Node) -> dict:
+    """n, mean, median, log-odds mean, SD, 10-bin histogram, prior, aggregate."""
+    from cruxes.ranking.credence import aggregate_one
+
+    values = list(Vote.objects.filter(node=node).values_list("credence", flat=True))
+    agg = aggregate_one(values, node.prior)
+    return {
+        "n": agg.n,
+        "mean": agg.mean,
+        "median": agg.median,
+        "logodds_mean": agg.logodds_mean,
+        "sd": agg.sd,
+        "histogram": list(agg.histogram),
+        "prior": agg.prior,
+        "credence": agg.credence,
+    }
+
+
+def ranking_runs(*, map: Map) -> list[RankingRun]:
+    return list(
+        RankingRun.objects.filter(map=map)
+        .order_by("-graph_version", "-id")
+        .only("graph_version", "engine_version", "status", "error", "computed_at", "duration_ms")[
+            :500
+        ]
+    )
+
+
+def _edge_index(map_id: int) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    from collections import defaultdict
+
+    out_edges: dict[str, set[str]] = defaultdict(set)
+    in_edges: dict[str, set[str]] = defaultdict(set)
+    for s, t in Edge.objects.filter(map_id=map_id, kind__in=("supports", "undermines")).values_list(
+        "source__key", "target__key"
+    ):
+        out_edges[s].add(t)
+        in_edges[t].add(s)
+    return out_edges, in_edges
+
+
+def _affecting_nodes(index: tuple[dict, dict], crux_key: str) -> set[str]:
+    """The crux, what supports or undermines it, and its paths to frames."""
+    out_edges, in_edges = index
+    seen = {crux_key}
+    stack = [crux_key]
+    while stack:  # downstream: the chain through which the crux reaches frames
+        for nxt in out_edges[stack.pop()]:
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return seen | in_edges[crux_key]
+
+
+def ranking_diff(*, map: Map, v_from: int, v_to: int) -> dict:
+    """How the global ranking changed between two stored runs, and why."""
+    from claims.errors import NotFound
+    from claims.models import MapChange
+
+    runs = {
+        r.graph_version: r
+        for r in RankingRun.objects.filter(
+            map=map, status=RunStatus.OK, graph_version__in=[v_from, v_to]
+        )
+    }
+    for version in (v_from, v_to):
+        if version not in runs:
+            raise NotFound(
+                f"no stored ranking run at graph version {version}",
+                fields={"from" if version == v_from else "to": ["no run at this version"]},
+            )
+
+    def scores(run: RankingRun) -> dict[str, tuple[int, float]]:
+        return {
+            k: (rank, score)
+            for k, rank, score in CruxScore.objects.filter(run=run, frame_key="").values_list(
+                "crux_key", "rank", "score"
+            )
+        }
+
+    old, new = scores(runs[v_from]), scores(runs[v_to])
+    lo, hi = sorted((v_from, v_to))
+    changes = list(
+        MapChange.objects.filter(map=map, graph_version__gt=lo, graph_version__lte=hi)
+        .select_related("user")
+        .order_by("graph_version")
+    )
+    index = _edge_index(map.pk)
+    moved = []
+    for key in sorted(set(old) | set(new)):
+        before, after = old.get(key), new.get(key)
+        if before == after:
+            continue
+        affecting = _affecting_nodes(index, key)
+        why = []
+        for change in changes:
+            if change.action == "map_import" or affecting & set(change.node_keys):
+                entry = {
+                    "graph_version": change.graph_version,
+                    "action": change.action,
+                    "nodes": change.node_keys,
+                    "at": change.created_at.isoformat(),
+                }
+                if not change.action.startswith("vote"):
+                    entry["user"] = change.user.username if change.user else None
+                why.append(entry)
+        moved.append(
+            {
+                "id": key,
+                "old_rank": before[0] if before else None,
+                "new_rank": after[0] if after else None,
+                "old_score": before[1] if before else None,
+                "new_score": after[1] if after else None,
+                "why": why,
+            }
+        )
+    moved.sort(key=lambda m: (-abs((m["new_score"] or 0) - (m["old_score"] or 0)), m["id"]))
+    return {"from": v_from, "to": v_to, "cruxes": moved}

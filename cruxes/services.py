@@ -28,7 +28,9 @@ def vote_cast(*, user: AbstractBaseUser, node: Node, credence: object) -> Vote:
     vote = Vote.objects.select_for_update().filter(user=user, node=node).first()
     if vote is not None and vote.credence == credence and vote.node_revision == node.revision:
         return vote  # nothing changed: no new version, no recompute
-    version = map_graph_changed(map_id=node.map_id)
+    version = map_graph_changed(
+        map_id=node.map_id, action="vote_cast", node_keys=[node.key], user=user
+    )
     if vote is None:
         vote = Vote.objects.create(
             user=user, node=node, credence=credence, node_revision=node.revision
@@ -64,7 +66,9 @@ def vote_withdraw(*, user: AbstractBaseUser, node: Node) -> None:
     vote = Vote.objects.select_for_update().filter(user=user, node=node).first()
     if vote is None:
         raise NotFound("you have no vote on this node")
-    version = map_graph_changed(map_id=node.map_id)
+    version = map_graph_changed(
+        map_id=node.map_id, action="vote_withdraw", node_keys=[node.key], user=user
+    )
     VoteHistory.objects.create(
         user=user,
         node=node,

@@ -26,6 +26,7 @@ import math
 import numbers
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -576,8 +577,13 @@ def _cap(message: str) -> str:
     return message
 
 
+# Top-level sections in document order; anything else after them.
+_SECTION_ORDER = {"format": 0, "version": 1, "map": 2, "nodes": 3, "edges": 4, "votes": 5}
+
+
 def _path_sort_key(path: Path_) -> tuple:
-    return tuple((0, p, "") if isinstance(p, int) else (1, 0, str(p)) for p in path)
+    head = (_SECTION_ORDER.get(path[0], len(_SECTION_ORDER)),) if path else ()
+    return head + tuple((0, p, "") if isinstance(p, int) else (1, 0, str(p)) for p in path)
 
 
 def _error_messages(error: Any) -> Iterator[tuple[Path_, str, str]]:
@@ -746,7 +752,10 @@ def _nesting_too_deep(data: bytes, limit: int) -> bool:
     if data.count(b"[") + data.count(b"{") <= limit:
         return False
     data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
-    brackets = _STRING_BYTES_RE.sub(b"", data.translate(None, _OTHER_BYTES))
+    # Dropping two adjacent quotes either empties a string or merges two strings
+    # with nothing between them: which brackets lie inside strings is unchanged.
+    quotes_and_brackets = data.translate(None, _OTHER_BYTES).replace(b'""', b"")
+    brackets = _STRING_BYTES_RE.sub(b"", quotes_and_brackets)
     rest = brackets.translate(_OPEN_CLOSE)
     for _ in range(limit):
         shorter = rest.replace(b"[]", b"")
@@ -834,6 +843,7 @@ def parse(data: bytes | str) -> dict:
 
 
 def _not_finite(value: Any) -> bool:
+    # Only reachable from Python callers: parse() never produces NaN or infinities.
     return isinstance(value, float) and not math.isfinite(value)
 
 
@@ -862,7 +872,7 @@ def _check_graph(doc: dict, skip: set[str], problems: _Problems) -> None:
         if _not_finite(node.get("prior")):
             problems.add(("nodes", i, "prior"), "must be a finite number")
 
-    seen_edges: dict[tuple[str, str, Any], int] = {}
+    seen_edges: dict[tuple[str, str, str], int] = {}
     subframes: dict[str, list[tuple[str, int]]] = {}
     for i, edge in enumerate(edges if isinstance(edges, list) else ()):
         if not isinstance(edge, dict):
@@ -873,43 +883,44 @@ def _check_graph(doc: dict, skip: set[str], problems: _Problems) -> None:
         if not (isinstance(source, str) and isinstance(target, str)):
             continue
         usable = known
-        for end, node_id in (("source", source), ("target", target)):
-            if known and node_id not in kinds:
-                problems.add(("edges", i, end), f"unknown node {_show(node_id)}")
-                usable = False
+        if known and source not in kinds:
+            problems.add(("edges", i, "source"), f"unknown node {_show(source)}")
+            usable = False
+        if known and target not in kinds:
+            problems.add(("edges", i, "target"), f"unknown node {_show(target)}")
+            usable = False
         if source == target:
             problems.add(("edges", i), f"self-loop: source and target are both {_show(source)}")
             usable = False
-        if isinstance(kind, str):
-            key = (source, target, kind)
-            if key in seen_edges:
+        if not isinstance(kind, str):
+            continue
+        key = (source, target, kind)
+        if key in seen_edges:
+            problems.add(
+                ("edges", i),
+                f"duplicate edge {_name(source)} -> {_name(target)} ({_name(kind)}) "
+                f"(first at edges[{seen_edges[key]}])",
+            )
+            continue
+        seen_edges[key] = i
+        if kind != "subframe_of" or not usable:
+            continue
+        for end, node_id in (("source", source), ("target", target)):
+            node_kind = kinds[node_id]
+            if node_kind == "claim" or node_kind == "crux":
                 problems.add(
-                    ("edges", i),
-                    f"duplicate edge {_name(source)} -> {_name(target)} ({kind}), "
-                    f"first at edges[{seen_edges[key]}]",
+                    ("edges", i, end),
+                    f"subframe_of links frames only, but {_show(node_id)} is a {node_kind}",
                 )
-                usable = False
-            else:
-                seen_edges[key] = i
-        if kind == "subframe_of" and usable:
-            for end, node_id in (("source", source), ("target", target)):
-                node_kind = kinds[node_id]
-                if node_kind != "frame" and isinstance(node_kind, str):
-                    problems.add(
-                        ("edges", i, end),
-                        f"subframe_of links frames only, but {_show(node_id)} is a {node_kind}",
-                    )
-                    usable = False
-            if usable:
-                subframes.setdefault(source, []).append((target, i))
+            usable = usable and node_kind == "frame"
+        if usable:
+            subframes.setdefault(source, []).append((target, i))
 
     for edge_index, cycle in _subframe_cycles(subframes):
-        shown = cycle if len(cycle) <= 9 else [*cycle[:4], "...", *cycle[-3:]]
-        size = f" of {len(cycle) - 1} frames" if len(cycle) > 9 else ""
-        problems.add(
-            ("edges", edge_index),
-            f"subframe_of cycle{size} {' -> '.join(_name(n) for n in shown)}",
-        )
+        names = [_name(n) for n in cycle]
+        if len(names) > 9:
+            names = [*names[:4], f"... ({len(cycle) - 1} frames in all) ...", *names[-3:]]
+        problems.add(("edges", edge_index), f"subframe_of cycle {' -> '.join(names)}")
 
     seen_votes: dict[tuple[str, str], int] = {}
     for i, vote in enumerate(votes if isinstance(votes, list) else ()):
@@ -925,8 +936,8 @@ def _check_graph(doc: dict, skip: set[str], problems: _Problems) -> None:
             if key in seen_votes:
                 problems.add(
                     ("votes", i),
-                    f"duplicate vote by {_show(user)} on {_show(node_id)}, "
-                    f"first at votes[{seen_votes[key]}]",
+                    f"duplicate vote by {_show(user)} on {_show(node_id)} "
+                    f"(first at votes[{seen_votes[key]}])",
                 )
             else:
                 seen_votes[key] = i
@@ -1083,6 +1094,11 @@ def validate(doc: dict) -> dict:
     """
     if not isinstance(doc, dict):
         raise ArgmapFormatError([f"$: expected an object, got {_json_type(doc)}"])
+    with _gc_paused():
+        return _validate(doc)
+
+
+def _validate(doc: dict) -> dict:
     tools = _tools()
     problems = _Problems()
     if not tools.top_ok(doc):
@@ -1102,8 +1118,7 @@ def validate(doc: dict) -> dict:
     _check_graph(doc, skip, problems)
     if problems.count:
         raise ArgmapFormatError(problems.lines())
-    with _gc_paused():
-        return _normalise(doc)
+    return _normalise(doc)
 
 
 def load(data: bytes | str) -> dict:
@@ -1114,36 +1129,107 @@ def load(data: bytes | str) -> dict:
 # ---------------------------------------------------------------------------- dumps
 
 
-def _number(value: Any) -> float:
-    # Rounded to FLOAT_DECIMALS; repr() then prints the shortest form (0.7, not
-    # 0.7000000000000001). Adding 0.0 turns -0.0 into 0.0.
-    return round(float(value), FLOAT_DECIMALS) + 0.0
+_encode_string = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) uses
+
+
+def _number(value: Any) -> str:
+    # Rounded to FLOAT_DECIMALS; repr() then gives the shortest form that reads
+    # back the same (0.7, not 0.7000000000000001). Adding 0.0 turns -0.0 into 0.0.
+    number = round(float(value), FLOAT_DECIMALS) + 0.0
+    if not math.isfinite(number):
+        raise ValueError(f"cannot write the non-finite number {value!r}")
+    return repr(number)
+
+
+def _dump_source(source: dict) -> str:
+    return (
+        "        {\n"
+        f'          "document": {_encode_string(source["document"])},\n'
+        f'          "locator": {_encode_string(source["locator"])},\n'
+        f'          "quote": {_encode_string(source["quote"])}\n'
+        "        }"
+    )
+
+
+def _dump_node(node: dict) -> str:
+    if node["kind"] == "frame":
+        category = node["category"]
+        shown = "null" if category is None else _encode_string(category)
+        category_line = f'      "category": {shown},\n'
+    else:
+        category_line = ""
+    sources = node["sources"]
+    if sources:
+        sources_text = "[\n" + ",\n".join(_dump_source(s) for s in sources) + "\n      ]"
+    else:
+        sources_text = "[]"
+    return (
+        "    {\n"
+        f"{category_line}"
+        f'      "id": {_encode_string(node["id"])},\n'
+        f'      "kind": {_encode_string(node["kind"])},\n'
+        f'      "prior": {_number(node["prior"])},\n'
+        f'      "sources": {sources_text},\n'
+        f'      "text": {_encode_string(node["text"])},\n'
+        f'      "title": {_encode_string(node["title"])}\n'
+        "    }"
+    )
+
+
+def _dump_edge(edge: dict) -> str:
+    return (
+        "    {\n"
+        f'      "kind": {_encode_string(edge["kind"])},\n'
+        f'      "source": {_encode_string(edge["source"])},\n'
+        f'      "target": {_encode_string(edge["target"])},\n'
+        f'      "weight": {_number(edge["weight"])}\n'
+        "    }"
+    )
+
+
+def _dump_vote(vote: dict) -> str:
+    return (
+        "    {\n"
+        f'      "credence": {_number(vote["credence"])},\n'
+        f'      "node": {_encode_string(vote["node"])},\n'
+        f'      "user": {_encode_string(vote["user"])}\n'
+        "    }"
+    )
+
+
+def _dump_list(items: list[str]) -> str:
+    return "[\n" + ",\n".join(items) + "\n  ]" if items else "[]"
 
 
 def dumps(doc: Mapping[str, Any]) -> bytes:
     """The canonical serialisation of a (normalised) document, as UTF-8 bytes.
 
-    Deterministic: keys sorted, 2-space indent, non-ASCII kept as is, one
-    trailing newline; nodes sorted by id, edges by (source, target, kind), votes
-    by (node, user), sources in their own order; numbers rounded to 6 decimals;
-    every field written, defaults included, except `category`, written for
-    frames only. Missing optional fields get their defaults; nothing else is
-    checked, so run validate() first when the data's origin is not trusted.
+    Exactly ``json.dumps(d, ensure_ascii=False, indent=2, sort_keys=True) + "\\n"``
+    of the normalised document, with nodes sorted by id, edges by (source,
+    target, kind), votes by (node, user), sources in their own order, numbers
+    rounded to 6 decimals, every field written (defaults included) except
+    `category`, written for frames only. It is built from templates rather than
+    by json.dumps, whose indenting encoder is pure Python and several times
+    slower; tests/formats checks the two agree.
+
+    Missing optional fields get their defaults; nothing else is checked, so run
+    validate() first when the data's origin is not trusted.
     dumps(validate(parse(dumps(d)))) == dumps(d).
     """
-    normal = _normalise(doc)
-    nodes = []
-    for node in sorted(normal["nodes"], key=lambda n: n["id"]):
-        node["prior"] = _number(node["prior"])
-        if node["kind"] != "frame":
-            del node["category"]
-        nodes.append(node)
-    edges = sorted(normal["edges"], key=lambda e: (e["source"], e["target"], e["kind"]))
-    for edge in edges:
-        edge["weight"] = _number(edge["weight"])
-    votes = sorted(normal["votes"], key=lambda v: (v["node"], v["user"]))
-    for vote in votes:
-        vote["credence"] = _number(vote["credence"])
-    out = {**normal, "nodes": nodes, "edges": edges, "votes": votes}
-    text = json.dumps(out, ensure_ascii=False, indent=2, sort_keys=True, allow_nan=False)
-    return (text + "\n").encode("utf-8")
+    with _gc_paused():
+        normal = _normalise(doc)
+        nodes = sorted(normal["nodes"], key=itemgetter("id"))
+        edges = sorted(normal["edges"], key=itemgetter("source", "target", "kind"))
+        votes = sorted(normal["votes"], key=itemgetter("node", "user"))
+        meta = json.dumps(normal["map"], ensure_ascii=False, indent=2, sort_keys=True)
+        text = (
+            "{\n"
+            f'  "edges": {_dump_list([_dump_edge(e) for e in edges])},\n'
+            f'  "format": {_encode_string(normal["format"])},\n'
+            f'  "map": {meta.replace(chr(10), chr(10) + "  ")},\n'
+            f'  "nodes": {_dump_list([_dump_node(n) for n in nodes])},\n'
+            f'  "version": {normal["version"]},\n'
+            f'  "votes": {_dump_list([_dump_vote(v) for v in votes])}\n'
+            "}\n"
+        )
+    return text.encode("utf-8")

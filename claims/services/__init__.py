@@ -1,9 +1,17 @@
 """Writes to the argument graph. Every service that changes a map calls
 `map_graph_changed` exactly once, inside its transaction."""
 
+from claims.services.accounts import user_register
 from claims.services.edges import edge_create, edge_delete, edge_update
-from claims.services.imports import map_import
-from claims.services.maps import map_create, map_delete, map_graph_changed, map_update
+from claims.services.imports import map_import, map_import_upload
+from claims.services.maps import (
+    map_create,
+    map_delete,
+    map_graph_changed,
+    map_update,
+    member_remove,
+    member_set,
+)
 from claims.services.nodes import node_create, node_delete, node_update
 
 __all__ = [
@@ -14,8 +22,12 @@ __all__ = [
     "map_delete",
     "map_graph_changed",
     "map_import",
+    "map_import_upload",
     "map_update",
+    "member_remove",
+    "member_set",
     "node_create",
     "node_delete",
     "node_update",
+    "user_register",
 ]

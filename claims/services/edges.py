@@ -89,12 +89,20 @@ def edge_create(
             f"an edge '{source.key}' {kind} '{target.key}' already exists",
             fields={"target": ["duplicate edge"]},
         ) from exc
-    map_graph_changed(map_id=map.pk)
+    map_graph_changed(
+        map_id=map.pk, action="edge_create", node_keys=[source.key, target.key], user=created_by
+    )
     return edge
 
 
 @transaction.atomic
-def edge_update(*, edge: Edge, weight: float | None = None, kind: str | None = None) -> Edge:
+def edge_update(
+    *,
+    edge: Edge,
+    weight: float | None = None,
+    kind: str | None = None,
+    user: AbstractBaseUser | None = None,
+) -> Edge:
     edge = (
         Edge.objects.select_related("map", "source", "target")
         .select_for_update(of=("self",))
@@ -110,12 +118,20 @@ def edge_update(*, edge: Edge, weight: float | None = None, kind: str | None = N
             edge.save()
     except IntegrityError as exc:
         raise Conflict("an edge of that kind already links these nodes") from exc
-    map_graph_changed(map_id=edge.map_id)
+    map_graph_changed(
+        map_id=edge.map_id,
+        action="edge_update",
+        node_keys=[edge.source.key, edge.target.key],
+        user=user,
+    )
     return edge
 
 
 @transaction.atomic
-def edge_delete(*, edge: Edge) -> None:
+def edge_delete(*, edge: Edge, user: AbstractBaseUser | None = None) -> None:
     map_id = edge.map_id
+    keys = list(
+        Node.objects.filter(pk__in=[edge.source_id, edge.target_id]).values_list("key", flat=True)
+    )
     edge.delete()
-    map_graph_changed(map_id=map_id)
+    map_graph_changed(map_id=map_id, action="edge_delete", node_keys=keys, user=user)

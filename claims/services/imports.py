@@ -8,7 +8,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from claims.errors import Conflict, ValidationFailed
+from claims.errors import Conflict, UnsupportedFormat, ValidationFailed
 from claims.formats import argmap as argmap_format
 from claims.models import Edge, Map, Node, Source
 from claims.services.maps import map_graph_changed
@@ -195,7 +195,7 @@ def map_import(
             )
             report("votes", min(start + BATCH_SIZE, len(votes)), len(votes))
 
-    map_graph_changed(map_id=the_map.pk)
+    map_graph_changed(map_id=the_map.pk, action="map_import", user=owner)
     return ImportResult(
         slug=the_map.slug,
         nodes=len(nodes),
@@ -203,3 +203,58 @@ def map_import(
         votes=len(votes),
         skipped=dict(skipped or {}),
     )
+
+
+def _detect_format(data: bytes) -> str:
+    """argmap or aif from the file's content; UnsupportedFormat otherwise."""
+    head = data[:4096].lstrip()
+    if not head.startswith(b"{"):
+        raise UnsupportedFormat(
+            "cannot tell the file's format: expected a JSON object (argmap or AIF)",
+            fields={"format": ["unrecognised"]},
+        )
+    if b'"format"' in data[:65536] and b'"argmap"' in data[:65536]:
+        return "argmap"
+    if b'"nodeID"' in data or b'"fromID"' in data:
+        return "aif"
+    return "argmap"  # let the argmap validator name what is wrong
+
+
+def map_import_upload(
+    *,
+    data: bytes,
+    owner: AbstractBaseUser,
+    format: str | None = None,
+    slug: str | None = None,
+    visibility: str | None = None,
+) -> ImportResult:
+    """An uploaded argmap or AIF file as a new map owned by `owner` (all or nothing)."""
+    fmt = format or _detect_format(data)
+    if fmt == "argmap":
+        return map_import(data=data, owner=owner, slug=slug, visibility=visibility)
+    if fmt != "aif":
+        raise UnsupportedFormat(
+            f"import format must be argmap or aif, not {fmt[:40]!r}",
+            fields={"format": ["unsupported"]},
+        )
+    from claims.formats.aif import AifFormatError, aif_to_argmap
+
+    if not slug:
+        raise ValidationFailed("an AIF import needs ?slug=", fields={"slug": ["required for AIF"]})
+    check_key(slug, field="slug")
+    try:
+        raw = argmap_format.parse(data)
+    except argmap_format.ArgmapFormatError as exc:
+        raise format_error_to_validation(exc) from exc
+    try:
+        doc, skipped = aif_to_argmap(raw, slug=slug)
+    except AifFormatError as exc:
+        fields: dict[str, list[str]] = {}
+        for problem in exc.problems:
+            path, _, message = problem.partition(": ")
+            fields.setdefault(path, []).append(message)
+        raise ValidationFailed(
+            f"the file is not valid AIF: {exc.problems[0] if exc.problems else exc}",
+            fields=fields,
+        ) from exc
+    return map_import(data=doc, owner=owner, visibility=visibility, skipped=skipped)

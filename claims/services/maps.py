@@ -1,12 +1,14 @@
 import logging
+from collections.abc import Iterable
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from claims.errors import Conflict, ValidationFailed
-from claims.models import TITLE_MAX_LENGTH, Map, Visibility
+from claims.errors import Conflict, NotFound, ValidationFailed
+from claims.models import TITLE_MAX_LENGTH, Map, MapChange, MapMember, MemberRole, Visibility
 from claims.validation import check_key
 
 logger = logging.getLogger(__name__)
@@ -25,16 +27,31 @@ def _enqueue_recompute(map_id: int) -> None:
         logger.exception("could not enqueue recompute_ranking(%s); the sweep will retry", map_id)
 
 
-def map_graph_changed(*, map_id: int) -> int:
-    """Bump the map's graph_version and schedule its ranking recompute after commit.
+def map_graph_changed(
+    *,
+    map_id: int,
+    action: str,
+    node_keys: Iterable[str] = (),
+    user: AbstractBaseUser | None = None,
+) -> int:
+    """Bump the map's graph_version, log the change, and schedule the ranking recompute.
 
-    The single hook every graph or vote write goes through; returns the new version.
+    The single hook every graph or vote write goes through (inside its
+    transaction); returns the new version.
     """
     Map.objects.filter(pk=map_id).update(
         graph_version=F("graph_version") + 1, updated_at=timezone.now()
     )
+    version = Map.objects.filter(pk=map_id).values_list("graph_version", flat=True).get()
+    MapChange.objects.create(
+        map_id=map_id,
+        graph_version=version,
+        action=action,
+        node_keys=sorted(set(node_keys)),
+        user=user if user is not None and user.is_authenticated else None,
+    )
     transaction.on_commit(lambda: _enqueue_recompute(map_id))
-    return Map.objects.filter(pk=map_id).values_list("graph_version", flat=True).get()
+    return version
 
 
 def _check_title(title: str) -> str:
@@ -99,3 +116,27 @@ def map_update(
 @transaction.atomic
 def map_delete(*, map: Map) -> None:
     map.delete()
+
+
+@transaction.atomic
+def member_set(*, map: Map, username: str, role: str) -> MapMember:
+    """Add a member or change their role (owner only, checked by the caller)."""
+    if role not in MemberRole.values:
+        raise ValidationFailed(
+            f"role must be one of {MemberRole.values}",
+            fields={"role": [f"must be one of {MemberRole.values}"]},
+        )
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise ValidationFailed(f"no user '{username}'", fields={"username": ["unknown user"]})
+    if user.pk == map.owner_id:
+        raise ValidationFailed("the owner is not a member", fields={"username": ["is the owner"]})
+    member, _ = MapMember.objects.update_or_create(map=map, user=user, defaults={"role": role})
+    return member
+
+
+@transaction.atomic
+def member_remove(*, map: Map, username: str) -> None:
+    deleted, _ = MapMember.objects.filter(map=map, user__username=username).delete()
+    if not deleted:
+        raise NotFound(f"'{username}' is not a member of this map")

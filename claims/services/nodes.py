@@ -119,7 +119,7 @@ def node_create(
     Source.objects.bulk_create(
         Source(node=node, position=i, **source) for i, source in enumerate(cleaned_sources)
     )
-    map_graph_changed(map_id=map.pk)
+    map_graph_changed(map_id=map.pk, action="node_create", node_keys=[key], user=created_by)
     return node
 
 
@@ -170,12 +170,14 @@ def node_update(
         node.title, node.text = new_title, new_text
         node.revision += 1
     node.save()
-    map_graph_changed(map_id=node.map_id)
+    map_graph_changed(
+        map_id=node.map_id, action="node_update", node_keys=[node.key], user=edited_by
+    )
     return node
 
 
 @transaction.atomic
-def node_delete(*, node: Node) -> None:
-    map_id = node.map_id
+def node_delete(*, node: Node, user: AbstractBaseUser | None = None) -> None:
+    map_id, key = node.map_id, node.key
     node.delete()
-    map_graph_changed(map_id=map_id)
+    map_graph_changed(map_id=map_id, action="node_delete", node_keys=[key], user=user)

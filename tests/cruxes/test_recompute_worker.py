@@ -26,6 +26,7 @@ def fresh_ranking(the_map):
 
 @pytest.fixture
 def small_map():
+    purge_broker()  # messages of earlier tests name maps that no longer exist
     owner = UserFactory(username="mapper")
     from claims.services import map_create
 
@@ -48,7 +49,7 @@ def small_map():
 
 def test_a_vote_leads_to_a_fresh_ranking_that_reflects_it(small_map):
     the_map, crux = small_map
-    with celery_worker():
+    with celery_worker(purge=False):
         first = wait_for(lambda: fresh_ranking(the_map), timeout=10)
         assert first["cruxes"][0]["n_votes"] == 0
         vote_cast(user=UserFactory(username="v1"), node=crux, credence=0.9)
@@ -62,7 +63,7 @@ def test_a_vote_leads_to_a_fresh_ranking_that_reflects_it(small_map):
 
 def test_fifty_rapid_edits_cost_at_most_five_computations(small_map):
     the_map, crux = small_map
-    with celery_worker():
+    with celery_worker(purge=False):
         wait_for(lambda: fresh_ranking(the_map), timeout=10)
         runs_before = RankingRun.objects.filter(map=the_map).count()
         for i in range(50):

@@ -1,0 +1,504 @@
+"""REST API of the graph: accounts, maps, members, nodes, edges, import/export.
+
+Views are thin: validate with an input serializer, call one service or
+selector, answer with an output serializer. Keys and slugs in URLs, never ids
+(edges excepted: they have no natural key).
+"""
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.authtoken.models import Token
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from claims import services
+from claims.access import Need, map_get_for_user, maps_visible_to
+from claims.api_base import StrictCharField, StrictFloatField, StrictIntegerField, errors
+from claims.errors import (
+    NotAuthenticated,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedFormat,
+    ValidationFailed,
+)
+from claims.models import (
+    KEY_MAX_LENGTH,
+    TEXT_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    Edge,
+    EdgeKind,
+    FrameCategory,
+    MapMember,
+    MemberRole,
+    Node,
+    NodeKind,
+    Visibility,
+)
+from claims.selectors import map_export_as, node_get, node_revisions
+
+# --- accounts -------------------------------------------------------------
+
+
+class RegisterApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_scope = "register"
+
+    class RegisterInput(serializers.Serializer):
+        username = StrictCharField(max_length=150)
+        password = StrictCharField(max_length=128, trim_whitespace=False)
+        email = serializers.EmailField(required=False, allow_blank=True)
+
+    class RegisterOutput(serializers.Serializer):
+        username = serializers.CharField()
+        token = serializers.CharField()
+
+    @extend_schema(request=RegisterInput, responses={201: RegisterOutput, **errors(400, 409, 429)})
+    def post(self, request):
+        data = _valid(self.RegisterInput, request.data)
+        token = services.user_register(**data)
+        return Response({"username": data["username"], "token": token}, status=201)
+
+
+class TokenApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_scope = "token"
+
+    class TokenInput(serializers.Serializer):
+        username = StrictCharField(max_length=150)
+        password = StrictCharField(max_length=128, trim_whitespace=False)
+
+    class TokenOutput(serializers.Serializer):
+        token = serializers.CharField()
+
+    @extend_schema(request=TokenInput, responses={200: TokenOutput, **errors(400, 429)})
+    def post(self, request):
+        data = _valid(self.TokenInput, request.data)
+        user = authenticate(request, username=data["username"], password=data["password"])
+        if user is None:
+            raise ValidationFailed(
+                "wrong username or password", fields={"password": ["wrong username or password"]}
+            )
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+def _valid(serializer_class, data) -> dict:
+    if not isinstance(data, dict):
+        raise ValidationFailed(
+            f"the request body must be a JSON object, not {type(data).__name__}",
+            fields={"$": ["expected an object"]},
+        )
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+# --- maps -----------------------------------------------------------------
+
+
+class MapOutput(serializers.Serializer):
+    slug = serializers.CharField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    visibility = serializers.CharField()
+    owner = serializers.CharField(source="owner.username", allow_null=True, default=None)
+    graph_version = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    nodes = serializers.IntegerField(required=False)
+    edges = serializers.IntegerField(required=False)
+
+
+class MapListApi(APIView):
+    class MapListInput(serializers.Serializer):
+        slug = StrictCharField(max_length=KEY_MAX_LENGTH)
+        title = StrictCharField(max_length=TITLE_MAX_LENGTH)
+        description = StrictCharField(required=False, allow_blank=True, max_length=5000)
+        visibility = serializers.ChoiceField(Visibility.choices, required=False)
+
+    @extend_schema(responses={200: MapOutput(many=True)})
+    def get(self, request):
+        maps = (
+            maps_visible_to(user=request.user)
+            .select_related("owner")
+            .annotate(
+                nodes=Count("nodes", distinct=True),
+                edges=Count("edges", distinct=True),
+            )
+            .order_by("slug")
+        )
+        return Response(MapOutput(maps, many=True).data)
+
+    @extend_schema(request=MapListInput, responses={201: MapOutput, **errors(400, 401, 409)})
+    def post(self, request):
+        if not request.user.is_authenticated:
+            raise NotAuthenticated("log in to create a map")
+        data = _valid(self.MapListInput, request.data)
+        the_map = services.map_create(owner=request.user, **data)
+        return Response(MapOutput(the_map).data, status=201)
+
+
+class MapDetailApi(APIView):
+    class MapDetailInput(serializers.Serializer):
+        title = StrictCharField(max_length=TITLE_MAX_LENGTH, required=False)
+        description = StrictCharField(required=False, allow_blank=True, max_length=5000)
+        visibility = serializers.ChoiceField(Visibility.choices, required=False)
+
+    @extend_schema(responses={200: MapOutput, **errors(404)})
+    def get(self, request, slug):
+        return Response(MapOutput(map_get_for_user(user=request.user, slug=slug)).data)
+
+    @extend_schema(request=MapDetailInput, responses={200: MapOutput, **errors(400, 401, 403, 404)})
+    def patch(self, request, slug):
+        the_map = map_get_for_user(user=request.user, slug=slug, need=Need.ADMIN)
+        data = _valid(self.MapDetailInput, request.data)
+        return Response(MapOutput(services.map_update(map=the_map, **data)).data)
+
+    @extend_schema(responses={204: None, **errors(401, 403, 404)})
+    def delete(self, request, slug):
+        the_map = map_get_for_user(user=request.user, slug=slug, need=Need.ADMIN)
+        services.map_delete(map=the_map)
+        return Response(status=204)
+
+
+class MemberSerializer(serializers.Serializer):
+    username = StrictCharField(max_length=150)
+    role = serializers.ChoiceField(MemberRole.choices)
+
+
+class MemberApi(APIView):
+    @extend_schema(responses={200: MemberSerializer(many=True), **errors(401, 403, 404)})
+    def get(self, request, slug):
+        the_map = map_get_for_user(user=request.user, slug=slug, need=Need.ADMIN)
+        members = (
+            MapMember.objects.filter(map=the_map).select_related("user").order_by("user__username")
+        )
+        return Response([{"username": m.user.username, "role": m.role} for m in members])
+
+    @extend_schema(
+        request=MemberSerializer, responses={201: MemberSerializer, **errors(400, 401, 403, 404)}
+    )
+    def post(self, request, slug):
+        the_map = map_get_for_user(user=request.user, slug=slug, need=Need.ADMIN)
+        data = _valid(MemberSerializer, request.data)
+        member = services.member_set(map=the_map, username=data["username"], role=data["role"])
+        return Response({"username": member.user.username, "role": member.role}, status=201)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("username", str, required=True)],
+        responses={204: None, **errors(400, 401, 403, 404)},
+    )
+    def delete(self, request, slug):
+        the_map = map_get_for_user(user=request.user, slug=slug, need=Need.ADMIN)
+        username = request.query_params.get("username") or (
+            request.data.get("username") if isinstance(request.data, dict) else None
+        )
+        if not isinstance(username, str) or not username:
+            raise ValidationFailed("username is required", fields={"username": ["required"]})
+        services.member_remove(map=the_map, username=username)
+        return Response(status=204)
+
+
+# --- nodes ----------------------------------------------------------------
+
+
+class SourceSerializer(serializers.Serializer):
+    document = StrictCharField(max_length=500)
+    locator = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
+    quote = StrictCharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class NodeOutput(serializers.Serializer):
+    key = serializers.CharField()
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    text = serializers.CharField()
+    category = serializers.CharField(allow_null=True)
+    prior = serializers.FloatField()
+    revision = serializers.IntegerField()
+    sources = SourceSerializer(many=True, source="sources.all")
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class NodePagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class NodeListApi(APIView):
+    class NodeListFilter(serializers.Serializer):
+        kind = serializers.ChoiceField(NodeKind.choices, required=False)
+        category = serializers.ChoiceField(FrameCategory.choices, required=False)
+        q = serializers.CharField(required=False, max_length=200, allow_blank=True)
+
+    class NodeListInput(serializers.Serializer):
+        key = StrictCharField(max_length=KEY_MAX_LENGTH, required=False)
+        kind = serializers.ChoiceField(NodeKind.choices)
+        title = StrictCharField(max_length=TITLE_MAX_LENGTH)
+        text = StrictCharField(max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True)
+        category = serializers.ChoiceField(FrameCategory.choices, required=False, allow_null=True)
+        prior = StrictFloatField(min_value=0.01, max_value=0.99, required=False)
+        sources = SourceSerializer(many=True, required=False, max_length=50)
+
+    @extend_schema(
+        parameters=[
+            NodeListFilter,
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int),
+        ],
+        responses={200: NodeOutput(many=True), **errors(400, 404)},
+    )
+    def get(self, request, slug):
+        the_map = map_get_for_user(user=request.user, slug=slug)
+        filters = self.NodeListFilter(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        f = filters.validated_data
+        nodes = Node.objects.filter(map=the_map).prefetch_related("sources").order_by("key")
+        if "kind" in f:
+            nodes = nodes.filter(kind=f["kind"])
+        if "category" in f:
+            nodes = nodes.filter(category=f["category"])
+        if f.get("q"):
+            nodes = nodes.filter(Q(title__icontains=f["q"]) | Q(text__icontains=f["q"]))
+        paginator = NodePagination()
+        page = paginator.paginate_queryset(nodes, request, view=self)
+        return paginator.get_paginated_response(NodeOutput(page, many=True).data)
+
+    @extend_schema(
+        request=NodeListInput, responses={201: NodeOutput, **errors(400, 401, 403, 404, 409)}
+    )
+    def post(self, request, slug):
+        the_map = map_get_for_user(user=request.user, slug=slug, need=Need.EDIT)
+        data = _valid(self.NodeListInput, request.data)
+        node = services.node_create(map=the_map, created_by=request.user, **data)
+        return Response(NodeOutput(node).data, status=201)
+
+
+class NodeDetailApi(APIView):
+    class NodeDetailInput(serializers.Serializer):
+        revision = StrictIntegerField(required=False, min_value=1)
+        title = StrictCharField(max_length=TITLE_MAX_LENGTH, required=False)
+        text = StrictCharField(max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True)
+        category = serializers.ChoiceField(FrameCategory.choices, required=False)
+        prior = StrictFloatField(min_value=0.01, max_value=0.99, required=False)
+
+    @extend_schema(responses={200: NodeOutput, **errors(404)})
+    def get(self, request, slug, key):
+        the_map = map_get_for_user(user=request.user, slug=slug)
+        return Response(NodeOutput(node_get(map=the_map, key=key)).data)
+
+    @extend_schema(
+        request=NodeDetailInput, responses={200: NodeOutput, **errors(400, 401, 403, 404, 409)}
+    )
+    def patch(self, request, slug, key):
+        the_map = map_get_for_user(user=request.user, slug=slug, need=Need.EDIT)
+        node = node_get(map=the_map, key=key)
+        data = _valid(self.NodeDetailInput, request.data)
+        node = services.node_update(
+            node=node, edited_by=request.user, expected_revision=data.pop("revision", None), **data
+        )
+        return Response(NodeOutput(node_get(map=the_map, key=node.key)).data)
+
+    @extend_schema(responses={204: None, **errors(401, 403, 404)})
+    def delete(self, request, slug, key):
+        the_map = map_get_for_user(user=request.user, slug=slug, need=Need.EDIT)
+        services.node_delete(node=node_get(map=the_map, key=key), user=request.user)
+        return Response(status=204)
+
+
+class RevisionOutput(serializers.Serializer):
+    revision = serializers.IntegerField()
+    title = serializers.CharField()
+    text = serializers.CharField()
+    edited_by = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField(allow_null=True)
+    current = serializers.BooleanField()
+
+
+class NodeRevisionsApi(APIView):
+    @extend_schema(responses={200: RevisionOutput(many=True), **errors(404)})
+    def get(self, request, slug, key):
+        the_map = map_get_for_user(user=request.user, slug=slug)
+        node = node_get(map=the_map, key=key)
+        return Response(RevisionOutput(node_revisions(node=node), many=True).data)
+
+
+# --- edges ----------------------------------------------------------------
+
+
+class EdgeOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    source = serializers.CharField(source="source.key")
+    target = serializers.CharField(source="target.key")
+    kind = serializers.CharField()
+    weight = serializers.FloatField()
+
+
+class EdgeListApi(APIView):
+    class EdgeListInput(serializers.Serializer):
+        source = StrictCharField(max_length=KEY_MAX_LENGTH)
+        target = StrictCharField(max_length=KEY_MAX_LENGTH)
+        kind = serializers.ChoiceField(EdgeKind.choices)
+        weight = StrictFloatField(min_value=0.0, max_value=1.0, required=False, default=1.0)
+
+    @extend_schema(responses={200: EdgeOutput(many=True), **errors(404)})
+    def get(self, request, slug):
+        the_map = map_get_for_user(user=request.user, slug=slug)
+        edges = Edge.objects.filter(map=the_map).select_related("source", "target").order_by("id")
+        return Response(EdgeOutput(edges, many=True).data)
+
+    @extend_schema(
+        request=EdgeListInput, responses={201: EdgeOutput, **errors(400, 401, 403, 404, 409)}
+    )
+    def post(self, request, slug):
+        the_map = map_get_for_user(user=request.user, slug=slug, need=Need.EDIT)
+        data = _valid(self.EdgeListInput, request.data)
+        source = node_get(map=the_map, key=data["source"], field="source")
+        target = node_get(map=the_map, key=data["target"], field="target")
+        edge = services.edge_create(
+            map=the_map,
+            source=source,
+            target=target,
+            kind=data["kind"],
+            weight=data["weight"],
+            created_by=request.user,
+        )
+        return Response(EdgeOutput(edge).data, status=201)
+
+
+class EdgeDetailApi(APIView):
+    class EdgeDetailInput(serializers.Serializer):
+        kind = serializers.ChoiceField(EdgeKind.choices, required=False)
+        weight = StrictFloatField(min_value=0.0, max_value=1.0, required=False)
+
+    def _edge(self, the_map, edge_id: int) -> Edge:
+        edge = (
+            Edge.objects.select_related("source", "target").filter(map=the_map, pk=edge_id).first()
+        )
+        if edge is None:
+            raise NotFound(f"no edge {edge_id} in map '{the_map.slug}'")
+        return edge
+
+    @extend_schema(
+        request=EdgeDetailInput, responses={200: EdgeOutput, **errors(400, 401, 403, 404, 409)}
+    )
+    def patch(self, request, slug, edge_id):
+        the_map = map_get_for_user(user=request.user, slug=slug, need=Need.EDIT)
+        edge = self._edge(the_map, edge_id)
+        data = _valid(self.EdgeDetailInput, request.data)
+        edge = services.edge_update(edge=edge, user=request.user, **data)
+        return Response(EdgeOutput(edge).data)
+
+    @extend_schema(responses={204: None, **errors(401, 403, 404)})
+    def delete(self, request, slug, edge_id):
+        the_map = map_get_for_user(user=request.user, slug=slug, need=Need.EDIT)
+        services.edge_delete(edge=self._edge(the_map, edge_id), user=request.user)
+        return Response(status=204)
+
+
+# --- import and export ----------------------------------------------------
+
+EXPORT_FORMATS = {
+    "argmap": ("application/json", "argmap.json"),
+    "aif": ("application/json", "aif.json"),
+    "graphml": ("application/xml", "graphml"),
+    "argdown": ("text/plain; charset=utf-8", "argdown"),
+}
+
+
+class ExportApi(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("format", str, enum=list(EXPORT_FORMATS))],
+        responses={(200, "application/json"): dict, **errors(404, 415)},
+    )
+    def get(self, request, slug):
+        the_map = map_get_for_user(user=request.user, slug=slug)
+        fmt = request.query_params.get("format", "argmap")
+        if fmt not in EXPORT_FORMATS:
+            raise UnsupportedFormat(
+                f"format must be one of {list(EXPORT_FORMATS)}", fields={"format": ["unsupported"]}
+            )
+        content_type, suffix = EXPORT_FORMATS[fmt]
+        body = map_export_as(map=the_map, format=fmt)
+        response = HttpResponse(body, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{the_map.slug}.{suffix}"'
+        return response
+
+
+class ImportOutput(serializers.Serializer):
+    slug = serializers.CharField()
+    nodes = serializers.IntegerField()
+    edges = serializers.IntegerField()
+    votes = serializers.IntegerField()
+    skipped = serializers.DictField(child=serializers.IntegerField())
+
+
+class ImportApi(APIView):
+    throttle_scope = "import"
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("format", str, enum=["argmap", "aif"]),
+            OpenApiParameter("slug", str),
+            OpenApiParameter("visibility", str, enum=Visibility.values),
+        ],
+        request={"application/json": dict, "multipart/form-data": dict},
+        responses={201: ImportOutput, **errors(400, 401, 409, 413, 415, 429)},
+    )
+    def post(self, request):
+        if not request.user.is_authenticated:
+            raise NotAuthenticated("log in to import a map")
+        data = _read_upload(request)
+        params = request.query_params
+        result = services.map_import_upload(
+            data=data,
+            owner=request.user,
+            format=params.get("format"),
+            slug=params.get("slug"),
+            visibility=params.get("visibility"),
+        )
+        return Response(ImportOutput(result).data, status=201)
+
+
+def _read_upload(request) -> bytes:
+    """The uploaded file's bytes, refusing an oversized one before parsing it."""
+    limit = settings.ARGMAP_MAX_IMPORT_BYTES
+    too_big = PayloadTooLarge(
+        f"the file is larger than {limit} bytes (ARGMAP_MAX_IMPORT_BYTES)",
+        fields={"file": ["too large"]},
+    )
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit + 64 * 1024:  # room for multipart framing
+        raise too_big
+    django_request = request._request
+    content_type = request.META.get("CONTENT_TYPE", "")
+    if content_type.startswith("multipart/form-data"):
+        upload = django_request.FILES.get("file")
+        if upload is None:
+            raise ValidationFailed(
+                "send the map as a form field named 'file'", fields={"file": ["required"]}
+            )
+        if upload.size > limit:
+            raise too_big
+        return upload.read()
+    body = django_request.read(limit + 1)
+    if len(body) > limit:
+        raise too_big
+    if not body:
+        raise ValidationFailed(
+            "the request body is empty; send the map file", fields={"file": ["required"]}
+        )
+    return body

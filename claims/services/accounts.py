@@ -1,0 +1,42 @@
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from rest_framework.authtoken.models import Token
+
+from claims.errors import Conflict, ValidationFailed
+
+_USERNAME_HELP = "letters, digits and @/./+/-/_ only"
+
+
+@transaction.atomic
+def user_register(*, username: str, password: str, email: str = "") -> str:
+    """Create an account (password validators apply); returns its API token."""
+    User = get_user_model()
+    field = User._meta.get_field("username")
+    try:
+        for validator in field.validators:
+            validator(username)
+    except DjangoValidationError as exc:
+        raise ValidationFailed(
+            f"username: {_USERNAME_HELP}", fields={"username": [_USERNAME_HELP]}
+        ) from exc
+    if User.objects.filter(username__iexact=username).exists():
+        raise Conflict(f"the username '{username}' is taken", fields={"username": ["taken"]})
+    candidate = User(username=username, email=email)
+    try:
+        validate_password(password, user=candidate)
+    except DjangoValidationError as exc:
+        raise ValidationFailed(
+            "the password is too weak: " + " ".join(exc.messages),
+            fields={"password": list(exc.messages)},
+        ) from exc
+    candidate.set_password(password)
+    try:
+        with transaction.atomic():
+            candidate.save()
+    except IntegrityError as exc:
+        raise Conflict(
+            f"the username '{username}' is taken", fields={"username": ["taken"]}
+        ) from exc
+    return Token.objects.create(user=candidate).key

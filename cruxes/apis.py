@@ -1,0 +1,137 @@
+"""REST API of credences and the crux ranking."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from claims.access import Need, map_get_for_user
+from claims.api_base import StrictFloatField, errors
+from claims.apis import _valid
+from claims.errors import NotFound, ValidationFailed
+from claims.selectors import node_get
+from cruxes import selectors, services
+
+
+class VoteOutput(serializers.Serializer):
+    node = serializers.CharField()
+    credence = serializers.FloatField()
+    node_revision = serializers.IntegerField()
+    current_revision = serializers.IntegerField()
+    stale = serializers.BooleanField()
+    updated_at = serializers.DateTimeField()
+
+
+class VoteApi(APIView):
+    """The caller's own credence on a node (others' votes are never shown)."""
+
+    throttle_scope = "vote"
+
+    class VoteInput(serializers.Serializer):
+        credence = StrictFloatField(min_value=0.01, max_value=0.99)
+
+    @extend_schema(responses={200: VoteOutput, **errors(401, 404)})
+    def get(self, request, slug, key):
+        the_map = map_get_for_user(user=request.user, slug=slug, need=Need.VOTE)
+        node = node_get(map=the_map, key=key)
+        vote = selectors.vote_get(user=request.user, node=node)
+        if vote is None:
+            raise NotFound("you have not voted on this node")
+        return Response(VoteOutput(vote).data)
+
+    @extend_schema(request=VoteInput, responses={200: VoteOutput, **errors(400, 401, 404, 429)})
+    def put(self, request, slug, key):
+        the_map = map_get_for_user(user=request.user, slug=slug, need=Need.VOTE)
+        node = node_get(map=the_map, key=key)
+        data = _valid(self.VoteInput, request.data)
+        services.vote_cast(user=request.user, node=node, credence=data["credence"])
+        return Response(VoteOutput(selectors.vote_get(user=request.user, node=node)).data)
+
+    @extend_schema(responses={204: None, **errors(401, 404, 429)})
+    def delete(self, request, slug, key):
+        the_map = map_get_for_user(user=request.user, slug=slug, need=Need.VOTE)
+        services.vote_withdraw(user=request.user, node=node_get(map=the_map, key=key))
+        return Response(status=204)
+
+
+class CredenceOutput(serializers.Serializer):
+    n = serializers.IntegerField()
+    mean = serializers.FloatField(allow_null=True)
+    median = serializers.FloatField(allow_null=True)
+    logodds_mean = serializers.FloatField(allow_null=True)
+    sd = serializers.FloatField(allow_null=True)
+    histogram = serializers.ListField(child=serializers.IntegerField())
+    prior = serializers.FloatField()
+    credence = serializers.FloatField()
+
+
+class CredenceApi(APIView):
+    @extend_schema(responses={200: CredenceOutput, **errors(404)})
+    def get(self, request, slug, key):
+        the_map = map_get_for_user(user=request.user, slug=slug)
+        node = node_get(map=the_map, key=key)
+        return Response(CredenceOutput(selectors.credence_summary(node=node)).data)
+
+
+def _positive_int(raw: str | None, name: str) -> int | None:
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit() or len(raw) > 9:
+        raise ValidationFailed(
+            f"{name} must be a non-negative integer", fields={name: ["must be an integer"]}
+        )
+    return int(raw)
+
+
+class RankingApi(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("frame", str), OpenApiParameter("limit", int)],
+        responses={200: dict, **errors(400, 404)},
+    )
+    def get(self, request, slug):
+        the_map = map_get_for_user(user=request.user, slug=slug)
+        frame = request.query_params.get("frame") or None
+        if frame is not None:
+            node = node_get(map=the_map, key=frame, field="frame")
+            if node.kind != "frame":
+                raise ValidationFailed(
+                    f"'{frame}' is a {node.kind}, not a frame", fields={"frame": ["not a frame"]}
+                )
+        limit = _positive_int(request.query_params.get("limit"), "limit")
+        return Response(selectors.ranking_latest(map=the_map, frame=frame, limit=limit))
+
+
+class RunOutput(serializers.Serializer):
+    graph_version = serializers.IntegerField()
+    engine_version = serializers.CharField()
+    status = serializers.CharField()
+    error = serializers.CharField()
+    computed_at = serializers.DateTimeField()
+    duration_ms = serializers.IntegerField()
+
+
+class RankingRunsApi(APIView):
+    @extend_schema(responses={200: RunOutput(many=True), **errors(404)})
+    def get(self, request, slug):
+        the_map = map_get_for_user(user=request.user, slug=slug)
+        return Response(RunOutput(selectors.ranking_runs(map=the_map), many=True).data)
+
+
+class RankingDiffApi(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", int, required=True),
+            OpenApiParameter("to", int, required=True),
+        ],
+        responses={200: dict, **errors(400, 404)},
+    )
+    def get(self, request, slug):
+        the_map = map_get_for_user(user=request.user, slug=slug)
+        v_from = _positive_int(request.query_params.get("from"), "from")
+        v_to = _positive_int(request.query_params.get("to"), "to")
+        if v_from is None or v_to is None:
+            raise ValidationFailed(
+                "give both ?from= and ?to= graph versions",
+                fields={"from" if v_from is None else "to": ["required"]},
+            )
+        return Response(selectors.ranking_diff(map=the_map, v_from=v_from, v_to=v_to))

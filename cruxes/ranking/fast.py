@@ -1,0 +1,236 @@
+"""Fast path: every crux's clamp effect on every frame from one adjoint solve per frame.
+
+Why it is exact (docs/RANKING.md, section 4). The strengths solve ``(I - M) s = b``. Clamping
+crux c to x removes row c of M and sets s_c = x; every strength is then affine in x, and by
+Sherman-Morrison
+
+    delta_f(c) = s_f(c := 1) - s_f(c := 0) = N[f, c] / N[c, c],   N = (I - M)^-1.
+
+Row f of N is one adjoint solve ``(I - M)^T y = e_f`` (one per frame, batched), and
+N[c, c] = 1 unless c lies on a cycle, where it is the diagonal of the inverse of c's strongly
+connected block. Both solves run level by level through the topological order of the
+strongly connected components (array Kahn), with a sparse LU only for the cyclic blocks, so
+the cost is O(edges * frames) plus the cyclic blocks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+from scipy.sparse.linalg import splu
+
+#: Largest strongly connected block whose inverse diagonal is taken densely.
+DENSE_BLOCK_MAX = 400
+#: Budget (entries) of one chunk of the dense adjoint matrix (nodes x frames).
+ADJOINT_CHUNK_ENTRIES = 2_000_000
+
+
+@dataclass(slots=True)
+class Solution:
+    strength: np.ndarray  # (n,) propagated strengths, no clamp
+    delta: np.ndarray  # (len(cruxes), len(frames)) clamp-true minus clamp-false
+    n_components: int
+    n_cyclic: int  # nodes on a cycle
+    n_levels: int
+
+
+def _topological_levels(n_comp: int, cu: np.ndarray, cv: np.ndarray) -> np.ndarray:
+    """Longest-path level of every component of a DAG (edges cu -> cv), by array Kahn."""
+    level = np.zeros(n_comp, dtype=np.int64)
+    if cu.size == 0:
+        return level
+    indeg = np.bincount(cv, minlength=n_comp)
+    order = np.argsort(cu, kind="stable")
+    heads = cv[order]
+    ptr = np.zeros(n_comp + 1, dtype=np.int64)
+    np.cumsum(np.bincount(cu, minlength=n_comp), out=ptr[1:])
+    frontier = np.flatnonzero(indeg == 0)
+    depth = 0
+    done = 0
+    while frontier.size:
+        level[frontier] = depth
+        done += frontier.size
+        starts = ptr[frontier]
+        lens = ptr[frontier + 1] - starts
+        total = int(lens.sum())
+        if total == 0:
+            break
+        offs = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(total)
+        hit = heads[offs]
+        if hit.size * 8 > n_comp:
+            dec = np.bincount(hit, minlength=n_comp)
+            nxt = np.flatnonzero(dec)
+            indeg[nxt] -= dec[nxt]
+        else:
+            hit = np.sort(hit)
+            first = np.concatenate(([True], hit[1:] != hit[:-1]))
+            nxt = hit[first]
+            dec = np.diff(np.append(np.flatnonzero(first), hit.size))
+            indeg[nxt] -= dec
+        frontier = nxt[indeg[nxt] == 0]
+        depth += 1
+    return level
+
+
+def _block_solver(block: sp.csr_matrix):
+    """LU of the (block-diagonal) matrix I - block, or None if it is empty."""
+    r = block.shape[0]
+    a = (sp.identity(r, format="csc") - block.tocsc()).tocsc()
+    # I - M is strictly diagonally dominant by rows (|M| row sums < 1/2): no pivoting needed.
+    return splu(a, permc_spec="COLAMD", diag_pivot_thresh=0.0)
+
+
+def solve(
+    n: int,
+    base: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    vals: np.ndarray,
+    frames: np.ndarray,
+    cruxes: np.ndarray,
+) -> Solution:
+    """Strengths and the (cruxes x frames) clamp-delta matrix."""
+    n_f, n_c = frames.size, cruxes.size
+    if n == 0:
+        return Solution(np.zeros(0), np.zeros((n_c, n_f)), 0, 0, 0)
+    m = sp.csr_matrix((vals, (rows, cols)), shape=(n, n))
+    m.sum_duplicates()
+    m.eliminate_zeros()
+    coo = m.tocoo()
+    r, c, v = coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data
+
+    n_comp, label = connected_components(m, directed=True, connection="strong")
+    label = label.astype(np.int64)
+    comp_size = np.bincount(label, minlength=n_comp)
+    cyclic_comp = comp_size > 1
+    loops = r == c
+    if loops.any():
+        cyclic_comp[label[r[loops]]] = True
+    cyclic = cyclic_comp[label]
+
+    intra = label[r] == label[c]
+    cross = ~intra
+    cu, cv = label[c[cross]], label[r[cross]]  # parallel edges are fine for Kahn
+    comp_level = _topological_levels(n_comp, cu, cv)
+    node_level = comp_level[label]
+    n_levels = int(node_level.max()) + 1
+
+    # Permutation: by level, cyclic nodes first inside a level, grouped by component.
+    perm = np.lexsort((label, ~cyclic, node_level))
+    pos = np.empty(n, dtype=np.int64)
+    pos[perm] = np.arange(n)
+    bounds = np.searchsorted(node_level[perm], np.arange(n_levels + 1))
+    n_cyc_in_level = np.bincount(node_level[cyclic], minlength=n_levels)
+
+    pr, pc = pos[r], pos[c]
+    m_ext = sp.csr_matrix((v[cross], (pr[cross], pc[cross])), shape=(n, n))
+    m_ext_t = sp.csr_matrix((v[cross], (pc[cross], pr[cross])), shape=(n, n))
+    m_int = sp.csr_matrix((v[intra], (pr[intra], pc[intra])), shape=(n, n))
+
+    solvers: dict[int, object] = {}
+    for lev in np.flatnonzero(n_cyc_in_level).tolist():
+        a = int(bounds[lev])
+        b = a + int(n_cyc_in_level[lev])
+        solvers[lev] = (a, b, _block_solver(m_int[a:b, a:b]))
+
+    # Forward pass: strengths, sources first.
+    bp = base[perm]
+    s = np.zeros(n)
+    for lev in range(n_levels):
+        a, b = int(bounds[lev]), int(bounds[lev + 1])
+        rhs = bp[a:b] + m_ext[a:b] @ s
+        if lev in solvers:
+            _, e, lu = solvers[lev]
+            rhs[: e - a] = lu.solve(rhs[: e - a])
+        s[a:b] = rhs
+    strength = np.clip(s[pos], 0.0, 1.0)
+
+    # Diagonal N[c, c] for the cruxes on cycles (1 elsewhere).
+    ncc = np.ones(n_c)
+    crux_cyc = np.flatnonzero(cyclic[cruxes])
+    if crux_cyc.size:
+        ncc[crux_cyc] = _inverse_diagonal(
+            r[intra], c[intra], v[intra], label, comp_size, cruxes[crux_cyc]
+        )
+
+    # Adjoint pass, frames in chunks: Y[u, j] = N[frame_j, u], sinks first.
+    delta = np.zeros((n_c, n_f))
+    chunk = max(1, ADJOINT_CHUNK_ENTRIES // max(n, 1))
+    crux_pos = pos[cruxes]
+    frame_level = node_level[frames]
+    for j0 in range(0, n_f, chunk):
+        fr = frames[j0 : j0 + chunk]
+        k = fr.size
+        fr_level = frame_level[j0 : j0 + chunk]
+        y = np.zeros((n, k))
+        for lev in range(n_levels - 1, -1, -1):
+            a, b = int(bounds[lev]), int(bounds[lev + 1])
+            rhs = m_ext_t[a:b] @ y
+            here = np.flatnonzero(fr_level == lev)
+            rhs[pos[fr[here]] - a, here] += 1.0
+            if lev in solvers:
+                _, e, lu = solvers[lev]
+                rhs[: e - a] = lu.solve(np.ascontiguousarray(rhs[: e - a]), trans="T")
+            y[a:b] = rhs
+        delta[:, j0 : j0 + k] = y[crux_pos] / ncc[:, None]
+    return Solution(strength, delta, n_comp, int(cyclic.sum()), n_levels)
+
+
+def _inverse_diagonal(
+    r: np.ndarray,
+    c: np.ndarray,
+    v: np.ndarray,
+    label: np.ndarray,
+    comp_size: np.ndarray,
+    targets: np.ndarray,
+) -> np.ndarray:
+    """[(I - M_SS)^-1]_tt for each node t, S = t's strongly connected component.
+
+    (r, c, v) are the intra-component entries of M. Components up to DENSE_BLOCK_MAX nodes
+    are inverted densely, in batches of equal size; larger ones through a sparse LU.
+    """
+    out = np.empty(targets.size)
+    comps, comp_of_target = np.unique(label[targets], return_inverse=True)
+    members = np.flatnonzero(np.isin(label, comps))  # ascending node index
+    order = np.argsort(label[members], kind="stable")
+    members = members[order]
+    m_lab = label[members]
+    starts = np.searchsorted(m_lab, comps)
+    local = np.empty(label.size, dtype=np.int64)  # position inside the component
+    local[members] = np.arange(members.size) - np.repeat(starts, comp_size[comps])
+    keep = np.isin(label[r], comps)
+    r, c, v = r[keep], c[keep], v[keep]
+    e_comp = np.searchsorted(comps, label[r])  # edge -> index into comps
+    sizes = comp_size[comps]
+    for size in np.unique(sizes).tolist():
+        which = np.flatnonzero(sizes == size)  # indices into comps
+        if size <= DENSE_BLOCK_MAX:
+            batch = max(1, 2_000_000 // (size * size))
+            for b0 in range(0, which.size, batch):
+                sel = which[b0 : b0 + batch]
+                slot = np.full(comps.size, -1, dtype=np.int64)
+                slot[sel] = np.arange(sel.size)
+                stack = np.zeros((sel.size, size, size))
+                stack[:, np.arange(size), np.arange(size)] = 1.0
+                e = np.flatnonzero(slot[e_comp] >= 0)
+                stack[slot[e_comp[e]], local[r[e]], local[c[e]]] -= v[e]
+                inv = np.linalg.inv(stack)
+                t = np.flatnonzero(slot[comp_of_target] >= 0)
+                tl = local[targets[t]]
+                out[t] = inv[slot[comp_of_target[t]], tl, tl]
+        else:
+            for k in which.tolist():
+                e = np.flatnonzero(e_comp == k)
+                block = sp.csr_matrix((v[e], (local[r[e]], local[c[e]])), shape=(size, size))
+                lu = _block_solver(block)
+                t = np.flatnonzero(comp_of_target == k)
+                tl = local[targets[t]]
+                for j0 in range(0, tl.size, 256):
+                    cols = tl[j0 : j0 + 256]
+                    rhs = np.zeros((size, cols.size))
+                    rhs[cols, np.arange(cols.size)] = 1.0
+                    out[t[j0 : j0 + 256]] = lu.solve(rhs)[cols, np.arange(cols.size)]
+    return out
