@@ -194,6 +194,8 @@ REST_FRAMEWORK = {
         "import": env_str("THROTTLE_IMPORT", "20/hour"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # `?format=` names an export or import file format here, not a renderer.
+    "URL_FORMAT_OVERRIDE": None,
 }
 
 SPECTACULAR_SETTINGS = {

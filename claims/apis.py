@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db.models import Count, Q
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.pagination import PageNumberPagination
@@ -113,8 +113,8 @@ class MapOutput(serializers.Serializer):
     graph_version = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
-    nodes = serializers.IntegerField(required=False)
-    edges = serializers.IntegerField(required=False)
+    nodes = serializers.IntegerField(source="node_count", required=False)
+    edges = serializers.IntegerField(source="edge_count", required=False)
 
 
 class MapListApi(APIView):
@@ -130,8 +130,8 @@ class MapListApi(APIView):
             maps_visible_to(user=request.user)
             .select_related("owner")
             .annotate(
-                nodes=Count("nodes", distinct=True),
-                edges=Count("edges", distinct=True),
+                node_count=Count("nodes", distinct=True),
+                edge_count=Count("edges", distinct=True),
             )
             .order_by("slug")
         )
@@ -235,6 +235,17 @@ class NodePagination(PageNumberPagination):
     max_page_size = 500
 
 
+NODE_PAGE = inline_serializer(
+    name="NodePage",
+    fields={
+        "count": serializers.IntegerField(),
+        "next": serializers.URLField(allow_null=True),
+        "previous": serializers.URLField(allow_null=True),
+        "results": NodeOutput(many=True),
+    },
+)
+
+
 class NodeListApi(APIView):
     class NodeListFilter(serializers.Serializer):
         kind = serializers.ChoiceField(NodeKind.choices, required=False)
@@ -256,7 +267,7 @@ class NodeListApi(APIView):
             OpenApiParameter("page", int),
             OpenApiParameter("page_size", int),
         ],
-        responses={200: NodeOutput(many=True), **errors(400, 404)},
+        responses={200: NODE_PAGE, **errors(400, 404)},
     )
     def get(self, request, slug):
         the_map = map_get_for_user(user=request.user, slug=slug)
@@ -363,8 +374,8 @@ class EdgeListApi(APIView):
     def post(self, request, slug):
         the_map = map_get_for_user(user=request.user, slug=slug, need=Need.EDIT)
         data = _valid(self.EdgeListInput, request.data)
-        source = node_get(map=the_map, key=data["source"], field="source")
-        target = node_get(map=the_map, key=data["target"], field="target")
+        source = _body_node(the_map, data["source"], "source")
+        target = _body_node(the_map, data["target"], "target")
         edge = services.edge_create(
             map=the_map,
             source=source,
@@ -374,6 +385,14 @@ class EdgeListApi(APIView):
             created_by=request.user,
         )
         return Response(EdgeOutput(edge).data, status=201)
+
+
+def _body_node(the_map, key: str, field: str) -> Node:
+    """A node named in the request body: unknown is a 400 naming the field."""
+    try:
+        return node_get(map=the_map, key=key, field=field)
+    except NotFound as exc:
+        raise ValidationFailed(exc.message, fields=exc.fields) from exc
 
 
 class EdgeDetailApi(APIView):

@@ -83,8 +83,9 @@ def vote_withdraw(*, user: AbstractBaseUser, node: Node) -> None:
 
 def ranking_snapshot(map_id: int) -> tuple[int, list, list]:
     """The map's graph version and ranking inputs, read as one consistent snapshot."""
+    outermost = not connection.in_atomic_block
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and outermost:
             # Version and graph from the same snapshot: a concurrent edit cannot
             # make us label newer data with an older version (or the reverse).
             with connection.cursor() as cursor:

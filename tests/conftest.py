@@ -1,5 +1,6 @@
 """Shared fixtures: named personas, row counts, the seeded fixture path."""
 
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,19 @@ def table_counts() -> dict[str, int]:
 @pytest.fixture
 def counts():
     return table_counts
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2 at full strength costs ~0.3 s per user; tests make many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles(settings):
+    """Throttle counters live in the shared cache: start each test from zero."""
+    from django.core.cache import cache
+
+    # A fault test may have stopped Redis on purpose: then there is nothing to clear.
+    with contextlib.suppress(Exception):
+        cache.clear()

@@ -147,12 +147,11 @@ def _show(value: str) -> str:
 
 def _node_key(value: Any) -> str | None:
     """A nodeID/fromID/toID as a lookup key: strings as they are, integers as digits."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
+    kind = type(value)
+    if kind is str:
+        return value or None
+    if kind is int:  # not bool, whose type is bool
         return str(value)
-    if isinstance(value, str) and value != "":
-        return value
     return None
 
 

@@ -134,8 +134,8 @@ def argmap_to_argdown(doc: dict, *, credences: dict[str, tuple[float, int]] | No
         node = nodes[node_id]
         text = escape_text(node.get("text") or "") or escape_text(titles[node_id])
         data = [f'id: "{node_id}"', f"prior: {_number(node.get('prior', 0.5))}"]
-        if node_id in credences and credences[node_id] is not None:
-            credence, votes = credences[node_id]
+        credence, votes = credences.get(node_id) or (None, 0)
+        if credence is not None:
             data += [f"credence: {_number(credence)}", f"n: {int(votes)}"]
         return f"[{titles[node_id]}]: {text} #{node['kind']} {{{', '.join(data)}}}"
 
@@ -161,8 +161,14 @@ def argmap_to_argdown(doc: dict, *, credences: dict[str, tuple[float, int]] | No
 
     frames = sorted((i for i, n in nodes.items() if n["kind"] == "frame"), key=order)
     defined: set[str] = set(frames)
+    known = {category for category, _ in CATEGORY_SECTIONS}
+
+    def section_of(frame_id: str) -> str | None:
+        category = nodes[frame_id].get("category")
+        return category if category in known else None
+
     for category, heading in CATEGORY_SECTIONS:
-        members = [i for i in frames if nodes[i].get("category") == category]
+        members = [i for i in frames if section_of(i) == category]
         if not members:
             continue
         lines += [f"## {heading}", ""]

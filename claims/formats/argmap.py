@@ -35,6 +35,7 @@ from jsonschema import Draft202012Validator
 FORMAT_NAME = "argmap"
 FORMAT_VERSION = 1
 
+# The same limits as the schema's maxItems (tests/formats checks they agree).
 MAX_NODES = 200_000
 MAX_EDGES = 1_000_000
 MAX_VOTES = 2_000_000
@@ -53,10 +54,10 @@ FLOAT_DECIMALS = 6
 
 SCHEMA_PATH = Path(__file__).with_name("argmap-v1.schema.json")
 
-# The top-level arrays whose items are checked one by one, and their limits.
-_ITEM_LISTS = (("nodes", MAX_NODES), ("edges", MAX_EDGES), ("votes", MAX_VOTES))
+# The top-level arrays whose items are checked one by one.
+_ITEM_LISTS = ("nodes", "edges", "votes")
 
-Path_ = tuple[str | int, ...]
+JsonPath = tuple[str | int, ...]
 
 
 class ArgmapFormatError(ValueError):
@@ -76,13 +77,8 @@ class ArgmapFormatError(ValueError):
 
 
 @functools.cache
-def _schema_text() -> str:
-    return SCHEMA_PATH.read_text(encoding="utf-8")
-
-
-@functools.cache
 def _schema() -> dict:
-    schema = json.loads(_schema_text())
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
     return schema
 
@@ -98,16 +94,16 @@ class _Tools:
     def __init__(self, schema: dict) -> None:
         compiler = _SchemaCompiler(schema)
         shallow = copy.deepcopy(schema)
-        # name -> (fast predicate, jsonschema validator, limit) for nodes/edges/votes items
-        self.items: dict[str, tuple[Callable[[Any], bool], Draft202012Validator, int]] = {}
-        for name, limit in _ITEM_LISTS:
+        # name -> (fast predicate, jsonschema validator, maxItems) for nodes/edges/votes items
+        self.items: dict[str, tuple[Callable[[Any], bool], Draft202012Validator, float]] = {}
+        for name in _ITEM_LISTS:
             prop = shallow["properties"][name]
             item_schema = prop.pop("items")
             wrapper = {"$defs": schema["$defs"], **item_schema}
             self.items[name] = (
                 compiler.compile(item_schema),
                 Draft202012Validator(wrapper),
-                limit,
+                prop.get("maxItems", math.inf),
             )
         # The document without its item schemas: format, version, map, array types and sizes.
         self.top = Draft202012Validator(shallow)
@@ -581,14 +577,14 @@ def _cap(message: str) -> str:
 _SECTION_ORDER = {"format": 0, "version": 1, "map": 2, "nodes": 3, "edges": 4, "votes": 5}
 
 
-def _path_sort_key(path: Path_) -> tuple:
+def _path_sort_key(path: JsonPath) -> tuple:
     head = (_SECTION_ORDER.get(path[0], len(_SECTION_ORDER)),) if path else ()
     return head + tuple((0, p, "") if isinstance(p, int) else (1, 0, str(p)) for p in path)
 
 
-def _error_messages(error: Any) -> Iterator[tuple[Path_, str, str]]:
+def _error_messages(error: Any) -> Iterator[tuple[JsonPath, str, str]]:
     """(path relative to the validated instance, keyword, message) for one jsonschema error."""
-    path: Path_ = tuple(error.absolute_path)
+    path: JsonPath = tuple(error.absolute_path)
     keyword = error.validator
     value = error.validator_value
     instance = error.instance
@@ -614,7 +610,7 @@ def _error_messages(error: Any) -> Iterator[tuple[Path_, str, str]]:
     elif keyword == "type":
         expected = " or ".join([value] if isinstance(value, str) else value)
         got = _json_type(instance)
-        if not isinstance(instance, list | dict):
+        if instance is not None and not isinstance(instance, list | dict):
             got += " " + _show(instance)
         message = f"expected {expected}, got {got}"
     elif keyword == "enum":
@@ -656,8 +652,8 @@ def _error_messages(error: Any) -> Iterator[tuple[Path_, str, str]]:
 
 class _Problems:
     def __init__(self) -> None:
-        self.schema: list[tuple[Path_, str]] = []
-        self.graph: list[tuple[Path_, str]] = []
+        self.schema: list[tuple[JsonPath, str]] = []
+        self.graph: list[tuple[JsonPath, str]] = []
         self.count = 0
         self.truncated = False
 
@@ -665,15 +661,15 @@ class _Problems:
     def full(self) -> bool:
         return self.count >= MAX_PROBLEMS
 
-    def add_schema_errors(self, errors: Iterable[Any], prefix: Path_) -> None:
-        found: list[tuple[Path_, str, str]] = []
+    def add_schema_errors(self, errors: Iterable[Any], prefix: JsonPath) -> None:
+        found: list[tuple[JsonPath, str, str]] = []
         for error in errors:
             found.extend(_error_messages(error))
         if not found:
             # The fast predicate and jsonschema disagree: never accept silently.
             found.append(((), "", "invalid"))
         typed = {path for path, keyword, _ in found if keyword == "type"}
-        seen: set[tuple[Path_, str]] = set()
+        seen: set[tuple[JsonPath, str]] = set()
         for path, keyword, message in found:
             if path in typed and keyword != "type":
                 continue  # "expected string, got integer 5" says it all
@@ -682,10 +678,10 @@ class _Problems:
                 seen.add(item)
                 self._add(self.schema, item)
 
-    def add(self, path: Path_, message: str) -> None:
+    def add(self, path: JsonPath, message: str) -> None:
         self._add(self.graph, (path, message))
 
-    def _add(self, bucket: list[tuple[Path_, str]], item: tuple[Path_, str]) -> None:
+    def _add(self, bucket: list[tuple[JsonPath, str]], item: tuple[JsonPath, str]) -> None:
         if self.full:
             self.truncated = True
             return
@@ -779,9 +775,10 @@ def _nesting_too_deep(data: bytes, limit: int) -> bool:
 def _gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while building a few million containers.
 
-    json.loads and the normalised copy only allocate acyclic objects; letting the
-    collector run repeatedly over them more than doubles the time. Nothing is
-    freed late: reference counting still frees everything as usual.
+    json.loads and the normalised copy allocate millions of acyclic objects, and
+    letting the collector scan them again and again more than doubles the time.
+    Reference counting still frees them as usual; the rare cyclic garbage (say a
+    jsonschema error chain) waits for the collector to resume.
     """
     was_enabled = gc.isenabled()
     gc.disable()

@@ -173,7 +173,10 @@ def _assemble(
     else:
         if_true = comp.if_true[ci, fj]
         if_false = comp.if_false[ci, fj]
-    order = np.lexsort((fj, -np.round(fscore, TIE_DECIMALS), ci))
+    # np.nonzero lists (ci, fj) in row-major order, so two stable sorts give the order
+    # (crux, score desc, frame key asc): frame indices ascend with their keys.
+    by_score = np.argsort(-np.round(fscore, TIE_DECIMALS), kind="stable")
+    order = by_score[np.argsort(ci[by_score], kind="stable")]
     ci, fj = ci[order], fj[order]
     frame_keys = [keys[f] for f in frames.tolist()]
     entries = [

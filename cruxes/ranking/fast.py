@@ -72,6 +72,8 @@ def _topological_levels(n_comp: int, cu: np.ndarray, cv: np.ndarray) -> np.ndarr
             indeg[nxt] -= dec
         frontier = nxt[indeg[nxt] == 0]
         depth += 1
+    if done != n_comp:  # cannot happen: a condensation is acyclic
+        raise RuntimeError("cycle left in the condensation")
     return level
 
 

@@ -110,7 +110,7 @@ def build_graph(nodes: Iterable[NodeInput], edges: Iterable[EdgeInput]) -> Graph
         j = int(np.flatnonzero(~ok)[0])
         raise ValueError(f"edge {e_src[j]!r} -> {e_tgt[j]!r}: weight must be finite and >= 0")
 
-    order = np.lexsort((ekind, tgt, src))
+    order = np.argsort((src * max(n, 1) + tgt) * 4 + ekind, kind="stable")
     src, tgt, ekind, weight = src[order], tgt[order], ekind[order], weight[order]
     if m > 1:
         same = (src[1:] == src[:-1]) & (tgt[1:] == tgt[:-1]) & (ekind[1:] == ekind[:-1])

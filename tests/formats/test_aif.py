@@ -394,7 +394,12 @@ SAMPLE = {
             "prior": 0.35,
             "sources": [{"document": "004.txt", "locator": "Distribution Shift"}],
         },
-        {"id": "goal-misgen", "kind": "frame", "category": "inner", "title": "Goal misgeneralisation"},
+        {
+            "id": "goal-misgen",
+            "kind": "frame",
+            "category": "inner",
+            "title": "Goal misgeneralisation",
+        },
         {"id": "frames-misc", "kind": "frame", "title": "Uncategorised frame", "prior": 0.9},
         {"id": "nah", "kind": "claim", "title": "Natural abstractions", "text": "NAH."},
         {"id": "pointers-problem", "kind": "crux", "title": "Pointers problem", "prior": 0.01},
