@@ -1,5 +1,4 @@
 import json
-import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -45,7 +44,7 @@ class Command(BaseCommand):
         if options["limit"] is not None:
             out["cruxes"] = out["cruxes"][: options["limit"]]
         if options["json"]:
-            sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
+            self.stdout.write(json.dumps(out, indent=2, ensure_ascii=False))
             return
         for frame in out["frames"]:
             self.stdout.write(f"frame {frame['id']}: strength {frame['strength']:.3f}")
