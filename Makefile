@@ -8,7 +8,7 @@ STAMP := $(VENV)/.requirements.stamp
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/argmap
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test lint format venv worker bench clean
+.PHONY: run test lint format venv worker bench clean vendor
 
 venv: $(STAMP)
 
@@ -45,3 +45,11 @@ bench: venv
 
 clean:
 	rm -rf $(VENV) var
+
+# Re-vendor the browser assets from the npm registry (exact versions in
+# frontend/package-lock.json); the copies under static/vendor/ are committed.
+vendor:
+	cd frontend && npm ci --no-audit --no-fund
+	cp frontend/node_modules/htmx.org/dist/htmx.min.js \
+	   frontend/node_modules/cytoscape/dist/cytoscape.min.js \
+	   frontend/node_modules/cytoscape-dagre/dist/cytoscape-dagre.min.js static/vendor/

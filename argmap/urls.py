@@ -1,9 +1,9 @@
 from django.contrib import admin
-from django.urls import include, path
-from django.views.generic import RedirectView
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from claims import apis as claims_apis
+from claims.api_base import api_not_found
 from cruxes import apis as cruxes_apis
 
 api = [
@@ -27,9 +27,15 @@ api = [
 ]
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include(api)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # Any other /api/ path answers the JSON error shape, not an HTML page.
+    re_path(r"^api/", api_not_found),
+    path("", include("claims.urls")),
 ]
+
+# Http404 raised outside DRF under /api/ (with DEBUG off) is JSON too.
+handler404 = "claims.api_base.page_not_found_json_under_api"

@@ -1,17 +1,25 @@
-"""Shared pieces of the REST API: the one error shape, strict fields, throttles."""
+"""Shared pieces of the REST API: the one error shape, strict JSON bodies, strict fields."""
 
+import json
 import logging
 import math
+import re
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http.multipartparser import MultiPartParserError
+from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt
+from django.views.defaults import page_not_found
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import exceptions, serializers
+from rest_framework.parsers import JSONParser, get_encoding
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from claims.errors import ArgmapError
+from claims.errors import ArgmapError, PayloadTooLarge
 
 logger = logging.getLogger(__name__)
 
@@ -51,11 +59,12 @@ def _flatten(detail: object, path: str = "") -> dict[str, list[str]]:
     return out
 
 
+def error_body(code: str, message: str, fields=None) -> dict:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
 def error_response(status_code: int, code: str, message: str, fields=None) -> Response:
-    return Response(
-        {"error": {"code": code, "message": message, "fields": fields or {}}},
-        status=status_code,
-    )
+    return Response(error_body(code, message, fields), status=status_code)
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
@@ -68,6 +77,13 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         return error_response(403, "permission_denied", str(exc) or "permission denied")
     if isinstance(exc, RequestDataTooBig):
         return error_response(413, "payload_too_large", "the request body is too large")
+    if isinstance(exc, MultiPartParserError):
+        return error_response(400, "invalid", f"malformed multipart body: {exc}")
+    if isinstance(exc, SuspiciousOperation):
+        # Django's own refusals (too many form fields or files...): a 400, as Django
+        # would answer outside DRF, but in the one error shape.
+        logger.warning("suspicious request refused: %s", exc)
+        return error_response(400, "invalid", f"bad request: {exc}")
     if isinstance(exc, OperationalError | InterfaceError):
         logger.warning("database unavailable: %s", exc)
         return error_response(
@@ -93,6 +109,186 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     return None
 
 
+# --- request bodies ------------------------------------------------------
+
+# No JSON body of the API (imports excepted: they read the raw body under
+# ARGMAP_MAX_IMPORT_BYTES) comes near this: a node at every length limit, with
+# 50 sources and every character escaped as a surrogate pair, is under 1 MB.
+MAX_JSON_BODY_BYTES = 2 * 1024 * 1024
+MAX_JSON_DEPTH = 32
+MAX_JSON_INT_DIGITS = 30
+_JSON_STRING_RE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKETS_RE = re.compile(r"[^\[\]{}]+")
+_OPEN_CLOSE = str.maketrans("{}", "[]")
+
+
+class _RefusedJson(ValueError):
+    pass
+
+
+def _refuse_constant(name: str) -> float:
+    raise _RefusedJson(f"{name} is not a JSON number (numbers must be finite)")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _RefusedJson(f"the number {text[:40]} is too large")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_JSON_INT_DIGITS:
+        raise _RefusedJson(f"an integer of {len(text)} digits is too large")
+    return int(text)
+
+
+def _object_without_duplicates(pairs: list[tuple[str, object]]) -> dict:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _RefusedJson(f"duplicate key {key[:40]!r} in an object")
+            seen.add(key)
+    return obj
+
+
+def _too_deep(text: str) -> bool:
+    """Whether arrays and objects nest deeper than MAX_JSON_DEPTH (brackets in strings ignored)."""
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
+        return False
+    brackets = _NOT_BRACKETS_RE.sub("", _JSON_STRING_RE.sub("", text)).translate(_OPEN_CLOSE)
+    # Peel innermost pairs at C speed; only a deep (or unbalanced) rest is walked.
+    rest = brackets
+    for _ in range(MAX_JSON_DEPTH):
+        shorter = rest.replace("[]", "")
+        if shorter == rest:
+            break
+        rest = shorter
+    if not rest:
+        return False
+    depth = 0
+    for char in brackets:
+        depth += 1 if char == "[" else -1
+        if depth > MAX_JSON_DEPTH:
+            return True
+    return False
+
+
+class StrictJSONParser(JSONParser):
+    """JSON bodies, refusing what DRF's parser lets through or chokes on.
+
+    The size is checked before reading (413); then invalid UTF-8, nesting past
+    MAX_JSON_DEPTH (which would otherwise raise RecursionError: a 500),
+    duplicate keys (which JSON leaves undefined), NaN/Infinity, overflowing
+    numbers and unpaired surrogate escapes (the database cannot store them)
+    are each a 400 naming the problem.
+    """
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        parser_context = parser_context or {}
+        request = parser_context.get("request")
+        meta = request.META if request is not None else {}
+        too_large = PayloadTooLarge(
+            f"the request body is larger than {MAX_JSON_BODY_BYTES} bytes",
+            fields={"$": ["too large"]},
+        )
+        try:
+            declared = int(meta.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > MAX_JSON_BODY_BYTES:
+            raise too_large
+        raw = stream.read(MAX_JSON_BODY_BYTES + 1)
+        if len(raw) > MAX_JSON_BODY_BYTES:
+            raise too_large
+        encoding = get_encoding(parser_context)
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise exceptions.ParseError(
+                f"the body is not valid {encoding}: {exc.reason} at byte {exc.start}"
+            ) from None
+        text = text.removeprefix("\ufeff")
+        if _too_deep(text):
+            raise exceptions.ParseError(
+                f"arrays and objects nest more than {MAX_JSON_DEPTH} levels deep"
+            )
+        try:
+            data = json.loads(
+                text,
+                parse_constant=_refuse_constant,
+                parse_float=_finite_float,
+                parse_int=_bounded_int,
+                object_pairs_hook=_object_without_duplicates,
+            )
+        except json.JSONDecodeError as exc:
+            raise exceptions.ParseError(
+                f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+            ) from None
+        except _RefusedJson as exc:
+            raise exceptions.ParseError(f"invalid JSON: {exc}") from None
+        except (ValueError, RecursionError) as exc:
+            raise exceptions.ParseError(f"invalid JSON: {exc}") from None
+        try:
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise exceptions.ParseError(
+                "invalid JSON: a string holds an unpaired surrogate escape (\\ud800-\\udfff)"
+            ) from None
+        return data
+
+
+class ApiView(APIView):
+    """Every argmap API view: JSON in through the strict parser."""
+
+    parser_classes = [StrictJSONParser]
+
+
+# --- unknown URLs under /api/ ----------------------------------------------
+
+
+@csrf_exempt
+def api_not_found(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    """No endpoint at this /api/ path: the JSON error shape, never Django's HTML page.
+
+    Like APPEND_SLASH (which a catch-all route disables), a GET or HEAD of a
+    path that exists with a trailing slash is redirected; other methods get the
+    404 with the right path in the message (a redirect would drop their body).
+    """
+    path = request.path_info
+    with_slash = None
+    if not path.endswith("/"):
+        try:
+            match = resolve(path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not api_not_found:
+            with_slash = request.path + "/"
+    if with_slash and request.method in ("GET", "HEAD"):
+        query = request.META.get("QUERY_STRING", "")
+        return HttpResponseRedirect(with_slash + (f"?{query}" if query else ""))
+    message = f"no API endpoint at {path[:200]!r}"
+    if with_slash:
+        message += f"; API paths end with '/': {with_slash[:200]!r}"
+    return JsonResponse(error_body("not_found", message), status=404)
+
+
+def page_not_found_json_under_api(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404: JSON under /api/, Django's page elsewhere."""
+    if request.path_info.startswith("/api/"):
+        message = str(exception) if isinstance(exception, Http404) and str(exception) else ""
+        return JsonResponse(
+            error_body("not_found", message or f"no API endpoint at {request.path_info[:200]!r}"),
+            status=404,
+        )
+    return page_not_found(request, exception)
+
+
+# --- fields ---------------------------------------------------------------
+
+
 class StrictFloatField(serializers.FloatField):
     """A JSON number only: strings, booleans and null are refused (DRF would coerce)."""
 
@@ -104,7 +300,13 @@ class StrictFloatField(serializers.FloatField):
     def to_internal_value(self, data: object) -> float:
         if isinstance(data, bool) or not isinstance(data, int | float):
             self.fail("invalid")
-        if not math.isfinite(data) or not self.min_value <= data <= self.max_value:
+        # math.isfinite on floats only: an int too large for a float would raise
+        # OverflowError there (a 500); compared as given it is just out of range.
+        if (
+            (isinstance(data, float) and not math.isfinite(data))
+            or (self.min_value is not None and data < self.min_value)
+            or (self.max_value is not None and data > self.max_value)
+        ):
             self.fail("range", min=self.min_value, max=self.max_value)
         return float(data)
 

@@ -15,11 +15,16 @@ from rest_framework.authtoken.models import Token
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from claims import services
 from claims.access import Need, map_get_for_user, maps_visible_to
-from claims.api_base import StrictCharField, StrictFloatField, StrictIntegerField, errors
+from claims.api_base import (
+    ApiView,
+    StrictCharField,
+    StrictFloatField,
+    StrictIntegerField,
+    errors,
+)
 from claims.errors import (
     NotAuthenticated,
     NotFound,
@@ -45,7 +50,7 @@ from claims.selectors import map_export_as, node_get, node_revisions
 # --- accounts -------------------------------------------------------------
 
 
-class RegisterApi(APIView):
+class RegisterApi(ApiView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
     throttle_scope = "register"
@@ -66,7 +71,7 @@ class RegisterApi(APIView):
         return Response({"username": data["username"], "token": token}, status=201)
 
 
-class TokenApi(APIView):
+class TokenApi(ApiView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
     throttle_scope = "token"
@@ -117,7 +122,7 @@ class MapOutput(serializers.Serializer):
     edges = serializers.IntegerField(source="edge_count", required=False)
 
 
-class MapListApi(APIView):
+class MapListApi(ApiView):
     class MapListInput(serializers.Serializer):
         slug = StrictCharField(max_length=KEY_MAX_LENGTH)
         title = StrictCharField(max_length=TITLE_MAX_LENGTH)
@@ -146,7 +151,7 @@ class MapListApi(APIView):
         return Response(MapOutput(the_map).data, status=201)
 
 
-class MapDetailApi(APIView):
+class MapDetailApi(ApiView):
     class MapDetailInput(serializers.Serializer):
         title = StrictCharField(max_length=TITLE_MAX_LENGTH, required=False)
         description = StrictCharField(required=False, allow_blank=True, max_length=5000)
@@ -174,7 +179,10 @@ class MemberSerializer(serializers.Serializer):
     role = serializers.ChoiceField(MemberRole.choices)
 
 
-class MemberApi(APIView):
+class MemberApi(ApiView):
+    class MemberRemoveInput(serializers.Serializer):
+        username = StrictCharField(max_length=150)
+
     @extend_schema(responses={200: MemberSerializer(many=True), **errors(401, 403, 404)})
     def get(self, request, slug):
         the_map = map_get_for_user(user=request.user, slug=slug, need=Need.ADMIN)
@@ -203,7 +211,9 @@ class MemberApi(APIView):
         )
         if not isinstance(username, str) or not username:
             raise ValidationFailed("username is required", fields={"username": ["required"]})
-        services.member_remove(map=the_map, username=username)
+        # Through the field's checks: a NUL byte would reach PostgreSQL (a 500).
+        data = _valid(self.MemberRemoveInput, {"username": username})
+        services.member_remove(map=the_map, username=data["username"])
         return Response(status=204)
 
 
@@ -246,7 +256,7 @@ NODE_PAGE = inline_serializer(
 )
 
 
-class NodeListApi(APIView):
+class NodeListApi(ApiView):
     class NodeListFilter(serializers.Serializer):
         kind = serializers.ChoiceField(NodeKind.choices, required=False)
         category = serializers.ChoiceField(FrameCategory.choices, required=False)
@@ -295,7 +305,7 @@ class NodeListApi(APIView):
         return Response(NodeOutput(node).data, status=201)
 
 
-class NodeDetailApi(APIView):
+class NodeDetailApi(ApiView):
     class NodeDetailInput(serializers.Serializer):
         revision = StrictIntegerField(required=False, min_value=1)
         title = StrictCharField(max_length=TITLE_MAX_LENGTH, required=False)
@@ -336,7 +346,7 @@ class RevisionOutput(serializers.Serializer):
     current = serializers.BooleanField()
 
 
-class NodeRevisionsApi(APIView):
+class NodeRevisionsApi(ApiView):
     @extend_schema(responses={200: RevisionOutput(many=True), **errors(404)})
     def get(self, request, slug, key):
         the_map = map_get_for_user(user=request.user, slug=slug)
@@ -355,7 +365,7 @@ class EdgeOutput(serializers.Serializer):
     weight = serializers.FloatField()
 
 
-class EdgeListApi(APIView):
+class EdgeListApi(ApiView):
     class EdgeListInput(serializers.Serializer):
         source = StrictCharField(max_length=KEY_MAX_LENGTH)
         target = StrictCharField(max_length=KEY_MAX_LENGTH)
@@ -395,7 +405,7 @@ def _body_node(the_map, key: str, field: str) -> Node:
         raise ValidationFailed(exc.message, fields=exc.fields) from exc
 
 
-class EdgeDetailApi(APIView):
+class EdgeDetailApi(ApiView):
     class EdgeDetailInput(serializers.Serializer):
         kind = serializers.ChoiceField(EdgeKind.choices, required=False)
         weight = StrictFloatField(min_value=0.0, max_value=1.0, required=False)
@@ -435,7 +445,7 @@ EXPORT_FORMATS = {
 }
 
 
-class ExportApi(APIView):
+class ExportApi(ApiView):
     @extend_schema(
         parameters=[OpenApiParameter("format", str, enum=list(EXPORT_FORMATS))],
         responses={(200, "application/json"): dict, **errors(404, 415)},
@@ -462,7 +472,7 @@ class ImportOutput(serializers.Serializer):
     skipped = serializers.DictField(child=serializers.IntegerField())
 
 
-class ImportApi(APIView):
+class ImportApi(ApiView):
     throttle_scope = "import"
 
     @extend_schema(

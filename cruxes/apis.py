@@ -3,13 +3,13 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from claims.access import Need, map_get_for_user
-from claims.api_base import StrictFloatField, errors
+from claims.api_base import ApiView, StrictFloatField, errors
 from claims.apis import _valid
 from claims.errors import NotFound, ValidationFailed
 from claims.selectors import node_get
+from claims.validation import check_key
 from cruxes import selectors, services
 
 
@@ -22,7 +22,7 @@ class VoteOutput(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
-class VoteApi(APIView):
+class VoteApi(ApiView):
     """The caller's own credence on a node (others' votes are never shown)."""
 
     throttle_scope = "vote"
@@ -65,7 +65,7 @@ class CredenceOutput(serializers.Serializer):
     credence = serializers.FloatField()
 
 
-class CredenceApi(APIView):
+class CredenceApi(ApiView):
     @extend_schema(responses={200: CredenceOutput, **errors(404)})
     def get(self, request, slug, key):
         the_map = map_get_for_user(user=request.user, slug=slug)
@@ -83,7 +83,7 @@ def _positive_int(raw: str | None, name: str) -> int | None:
     return int(raw)
 
 
-class RankingApi(APIView):
+class RankingApi(ApiView):
     @extend_schema(
         parameters=[OpenApiParameter("frame", str), OpenApiParameter("limit", int)],
         responses={200: dict, **errors(400, 404)},
@@ -92,6 +92,9 @@ class RankingApi(APIView):
         the_map = map_get_for_user(user=request.user, slug=slug)
         frame = request.query_params.get("frame") or None
         if frame is not None:
+            # A key's format first: what cannot be a key (a NUL byte would even
+            # reach PostgreSQL and fail there) is a 400 naming the parameter.
+            check_key(frame, field="frame")
             node = node_get(map=the_map, key=frame, field="frame")
             if node.kind != "frame":
                 raise ValidationFailed(
@@ -110,14 +113,14 @@ class RunOutput(serializers.Serializer):
     duration_ms = serializers.IntegerField()
 
 
-class RankingRunsApi(APIView):
+class RankingRunsApi(ApiView):
     @extend_schema(responses={200: RunOutput(many=True), **errors(404)})
     def get(self, request, slug):
         the_map = map_get_for_user(user=request.user, slug=slug)
         return Response(RunOutput(selectors.ranking_runs(map=the_map), many=True).data)
 
 
-class RankingDiffApi(APIView):
+class RankingDiffApi(ApiView):
     @extend_schema(
         parameters=[
             OpenApiParameter("from", int, required=True),

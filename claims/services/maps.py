@@ -9,9 +9,11 @@ from django.utils import timezone
 
 from claims.errors import Conflict, NotFound, ValidationFailed
 from claims.models import TITLE_MAX_LENGTH, Map, MapChange, MapMember, MemberRole, Visibility
-from claims.validation import check_key
+from claims.validation import check_key, check_text
 
 logger = logging.getLogger(__name__)
+
+DESCRIPTION_MAX_LENGTH = 5000
 
 
 def _enqueue_recompute(map_id: int) -> None:
@@ -55,15 +57,12 @@ def map_graph_changed(
 
 
 def _check_title(title: str) -> str:
-    title = (title or "").strip()
-    if not title:
-        raise ValidationFailed("title must not be empty", fields={"title": ["must not be empty"]})
-    if len(title) > TITLE_MAX_LENGTH:
-        raise ValidationFailed(
-            f"title is longer than {TITLE_MAX_LENGTH} characters",
-            fields={"title": [f"at most {TITLE_MAX_LENGTH} characters"]},
-        )
-    return title
+    return check_text(title, field="title", max_length=TITLE_MAX_LENGTH, allow_empty=False).strip()
+
+
+def _check_description(description: str) -> str:
+    # The same limit as the file format's map.description.
+    return check_text(description, field="description", max_length=DESCRIPTION_MAX_LENGTH)
 
 
 @transaction.atomic
@@ -77,6 +76,7 @@ def map_create(
 ) -> Map:
     check_key(slug, field="slug")
     title = _check_title(title)
+    description = _check_description(description)
     if visibility not in Visibility.values:
         raise ValidationFailed(
             f"visibility must be one of {Visibility.values}",
@@ -101,7 +101,7 @@ def map_update(
     if title is not None:
         map.title = _check_title(title)
     if description is not None:
-        map.description = description
+        map.description = _check_description(description)
     if visibility is not None:
         if visibility not in Visibility.values:
             raise ValidationFailed(
@@ -126,6 +126,7 @@ def member_set(*, map: Map, username: str, role: str) -> MapMember:
             f"role must be one of {MemberRole.values}",
             fields={"role": [f"must be one of {MemberRole.values}"]},
         )
+    username = check_text(username, field="username", max_length=150, allow_empty=False)
     user = get_user_model().objects.filter(username=username, is_active=True).first()
     if user is None:
         raise ValidationFailed(f"no user '{username}'", fields={"username": ["unknown user"]})
@@ -137,6 +138,8 @@ def member_set(*, map: Map, username: str, role: str) -> MapMember:
 
 @transaction.atomic
 def member_remove(*, map: Map, username: str) -> None:
+    # A NUL byte must not reach PostgreSQL (it refuses it with a 500, not a 400).
+    username = check_text(username, field="username", max_length=150, allow_empty=False)
     deleted, _ = MapMember.objects.filter(map=map, user__username=username).delete()
     if not deleted:
         raise NotFound(f"'{username}' is not a member of this map")

@@ -1,7 +1,7 @@
 from collections.abc import Iterable, Mapping
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from claims.errors import Conflict, StaleRevision, ValidationFailed
@@ -98,24 +98,38 @@ def node_create(
     _check_kind_and_category(kind, category)
     prior = check_probability(prior, field="prior")
     cleaned_sources = _clean_sources(sources)
-    if key is None:
-        key = _free_key(map, title)
-    else:
+    taken = Conflict(f"node key '{key}' already exists in this map", fields={"key": ["taken"]})
+    if key is not None:
         check_key(key)
         if Node.objects.filter(map=map, key=key).exists():
-            raise Conflict(
-                f"node key '{key}' already exists in this map", fields={"key": ["taken"]}
-            )
-    node = Node.objects.create(
-        map=map,
-        key=key,
-        kind=kind,
-        title=title,
-        text=text,
-        category=category,
-        prior=prior,
-        created_by=created_by,
-    )
+            raise taken
+    # The check above does not stop a concurrent create of the same key: the
+    # unique constraint does. A chosen key is then a 409; a key made from the
+    # title is chosen again (another request took it between check and insert).
+    for attempt in range(5):
+        candidate = key if key is not None else _free_key(map, title)
+        try:
+            with transaction.atomic():
+                node = Node.objects.create(
+                    map=map,
+                    key=candidate,
+                    kind=kind,
+                    title=title,
+                    text=text,
+                    category=category,
+                    prior=prior,
+                    created_by=created_by,
+                )
+            break
+        except IntegrityError:
+            if not Node.objects.filter(map=map, key=candidate).exists():
+                raise  # not the key: let the database's refusal stand
+            if key is not None or attempt == 4:
+                raise Conflict(
+                    f"node key '{candidate}' already exists in this map",
+                    fields={"key": ["taken"]},
+                ) from None
+    key = node.key
     Source.objects.bulk_create(
         Source(node=node, position=i, **source) for i, source in enumerate(cleaned_sources)
     )

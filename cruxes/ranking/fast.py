@@ -1,6 +1,6 @@
 """Fast path: every crux's clamp effect on every frame from one adjoint solve per frame.
 
-Why it is exact (docs/RANKING.md, section 4). The strengths solve ``(I - M) s = b``. Clamping
+Why it is exact (docs/RANKING.md, section 5). The strengths solve ``(I - M) s = b``. Clamping
 crux c to x removes row c of M and sets s_c = x; every strength is then affine in x, and by
 Sherman-Morrison
 
@@ -10,7 +10,9 @@ Row f of N is one adjoint solve ``(I - M)^T y = e_f`` (one per frame, batched), 
 N[c, c] = 1 unless c lies on a cycle, where it is the diagonal of the inverse of c's strongly
 connected block. Both solves run level by level through the topological order of the
 strongly connected components (array Kahn), with a sparse LU only for the cyclic blocks, so
-the cost is O(edges * frames) plus the cyclic blocks.
+the cost is O(edges * frames) plus the cyclic blocks. Condensations deeper than
+MAX_LEVELWISE_LEVELS use one sparse LU of I - M in topological order instead (block lower
+triangular: no fill-in outside the cyclic blocks).
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ from scipy.sparse.linalg import splu
 DENSE_BLOCK_MAX = 400
 #: Budget (entries) of one chunk of the dense adjoint matrix (nodes x frames).
 ADJOINT_CHUNK_ENTRIES = 2_000_000
+#: Deeper condensations (longest chain of components) use one global sparse LU instead of
+#: the level-by-level passes, whose cost grows with the number of levels.
+MAX_LEVELWISE_LEVELS = 256
 
 
 @dataclass(slots=True)
@@ -37,8 +42,13 @@ class Solution:
     n_levels: int
 
 
-def _topological_levels(n_comp: int, cu: np.ndarray, cv: np.ndarray) -> np.ndarray:
-    """Longest-path level of every component of a DAG (edges cu -> cv), by array Kahn."""
+def _topological_levels(
+    n_comp: int, cu: np.ndarray, cv: np.ndarray, max_levels: int | None = None
+) -> np.ndarray | None:
+    """Longest-path level of every component of a DAG (edges cu -> cv), by array Kahn.
+
+    One numpy step per level; returns None once more than ``max_levels`` levels are needed.
+    """
     level = np.zeros(n_comp, dtype=np.int64)
     if cu.size == 0:
         return level
@@ -51,6 +61,8 @@ def _topological_levels(n_comp: int, cu: np.ndarray, cv: np.ndarray) -> np.ndarr
     depth = 0
     done = 0
     while frontier.size:
+        if max_levels is not None and depth >= max_levels:
+            return None
         level[frontier] = depth
         done += frontier.size
         starts = ptr[frontier]
@@ -104,6 +116,7 @@ def solve(
     coo = m.tocoo()
     r, c, v = coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data
 
+    # csgraph reads M[v, u] as an edge v -> u, i.e. against the argument u -> v.
     n_comp, label = connected_components(m, directed=True, connection="strong")
     label = label.astype(np.int64)
     comp_size = np.bincount(label, minlength=n_comp)
@@ -112,43 +125,21 @@ def solve(
     if loops.any():
         cyclic_comp[label[r[loops]]] = True
     cyclic = cyclic_comp[label]
-
     intra = label[r] == label[c]
     cross = ~intra
-    cu, cv = label[c[cross]], label[r[cross]]  # parallel edges are fine for Kahn
-    comp_level = _topological_levels(n_comp, cu, cv)
-    node_level = comp_level[label]
-    n_levels = int(node_level.max()) + 1
+    cu, cv = label[c[cross]], label[r[cross]]  # argument direction; parallel edges are fine
 
-    # Permutation: by level, cyclic nodes first inside a level, grouped by component.
-    perm = np.lexsort((label, ~cyclic, node_level))
-    pos = np.empty(n, dtype=np.int64)
-    pos[perm] = np.arange(n)
-    bounds = np.searchsorted(node_level[perm], np.arange(n_levels + 1))
-    n_cyc_in_level = np.bincount(node_level[cyclic], minlength=n_levels)
-
-    pr, pc = pos[r], pos[c]
-    m_ext = sp.csr_matrix((v[cross], (pr[cross], pc[cross])), shape=(n, n))
-    m_ext_t = sp.csr_matrix((v[cross], (pc[cross], pr[cross])), shape=(n, n))
-    m_int = sp.csr_matrix((v[intra], (pr[intra], pc[intra])), shape=(n, n))
-
-    solvers: dict[int, object] = {}
-    for lev in np.flatnonzero(n_cyc_in_level).tolist():
-        a = int(bounds[lev])
-        b = a + int(n_cyc_in_level[lev])
-        solvers[lev] = (a, b, _block_solver(m_int[a:b, a:b]))
-
-    # Forward pass: strengths, sources first.
-    bp = base[perm]
-    s = np.zeros(n)
-    for lev in range(n_levels):
-        a, b = int(bounds[lev]), int(bounds[lev + 1])
-        rhs = bp[a:b] + m_ext[a:b] @ s
-        if lev in solvers:
-            _, e, lu = solvers[lev]
-            rhs[: e - a] = lu.solve(rhs[: e - a])
-        s[a:b] = rhs
-    strength = np.clip(s[pos], 0.0, 1.0)
+    comp_level = _topological_levels(n_comp, cu, cv, MAX_LEVELWISE_LEVELS)
+    if comp_level is not None:
+        strength, y_of = _levelwise(n, base, r, c, v, label, cyclic, intra, comp_level)
+        n_levels = int(comp_level.max()) + 1 if n_comp else 0
+    else:
+        # Deep graph: one sparse LU of I - M in a topological order of the components.
+        # Tarjan-type algorithms number components in a topological order; check, else Kahn.
+        ordered = bool(np.all(cu < cv))
+        comp_order = np.arange(n_comp) if ordered else _topological_levels(n_comp, cu, cv)
+        strength, y_of = _global_lu(n, base, r, c, v, comp_order[label])
+        n_levels = -1
 
     # Diagonal N[c, c] for the cruxes on cycles (1 elsewhere).
     ncc = np.ones(n_c)
@@ -158,27 +149,87 @@ def solve(
             r[intra], c[intra], v[intra], label, comp_size, cruxes[crux_cyc]
         )
 
-    # Adjoint pass, frames in chunks: Y[u, j] = N[frame_j, u], sinks first.
     delta = np.zeros((n_c, n_f))
-    chunk = max(1, ADJOINT_CHUNK_ENTRIES // max(n, 1))
-    crux_pos = pos[cruxes]
-    frame_level = node_level[frames]
+    chunk = max(1, ADJOINT_CHUNK_ENTRIES // n)
     for j0 in range(0, n_f, chunk):
         fr = frames[j0 : j0 + chunk]
+        delta[:, j0 : j0 + fr.size] = y_of(fr, cruxes) / ncc[:, None]
+    return Solution(strength, delta, n_comp, int(cyclic.sum()), n_levels)
+
+
+def _levelwise(n, base, r, c, v, label, cyclic, intra, comp_level):
+    """Forward and adjoint solves level by level (one numpy step per level)."""
+    node_level = comp_level[label]
+    n_levels = int(node_level.max()) + 1
+    # Permutation: by level, cyclic nodes first inside a level, grouped by component.
+    perm = np.lexsort((label, ~cyclic, node_level))
+    pos = np.empty(n, dtype=np.int64)
+    pos[perm] = np.arange(n)
+    bounds = np.searchsorted(node_level[perm], np.arange(n_levels + 1)).tolist()
+    n_cyc_in_level = np.bincount(node_level[cyclic], minlength=n_levels)
+
+    cross = ~intra
+    pr, pc = pos[r], pos[c]
+    m_ext = sp.csr_matrix((v[cross], (pr[cross], pc[cross])), shape=(n, n))
+    m_ext_t = sp.csr_matrix((v[cross], (pc[cross], pr[cross])), shape=(n, n))
+    m_int = sp.csr_matrix((v[intra], (pr[intra], pc[intra])), shape=(n, n))
+
+    solvers = {}
+    for lev in np.flatnonzero(n_cyc_in_level).tolist():
+        a = bounds[lev]
+        e = a + int(n_cyc_in_level[lev])
+        solvers[lev] = (e - a, _block_solver(m_int[a:e, a:e]))
+
+    # Forward pass: strengths, sources first.
+    bp = base[perm]
+    s = np.zeros(n)
+    for lev in range(n_levels):
+        a, b = bounds[lev], bounds[lev + 1]
+        rhs = bp[a:b] + m_ext[a:b] @ s
+        if lev in solvers:
+            k, lu = solvers[lev]
+            rhs[:k] = lu.solve(rhs[:k])
+        s[a:b] = rhs
+    strength = np.clip(s[pos], 0.0, 1.0)
+
+    def y_of(fr: np.ndarray, targets: np.ndarray) -> np.ndarray:
+        """Y[t, j] = N[fr_j, t]: adjoint pass, sinks first."""
         k = fr.size
-        fr_level = frame_level[j0 : j0 + chunk]
+        fr_level = node_level[fr]
         y = np.zeros((n, k))
         for lev in range(n_levels - 1, -1, -1):
-            a, b = int(bounds[lev]), int(bounds[lev + 1])
+            a, b = bounds[lev], bounds[lev + 1]
             rhs = m_ext_t[a:b] @ y
             here = np.flatnonzero(fr_level == lev)
             rhs[pos[fr[here]] - a, here] += 1.0
             if lev in solvers:
-                _, e, lu = solvers[lev]
-                rhs[: e - a] = lu.solve(np.ascontiguousarray(rhs[: e - a]), trans="T")
+                kk, lu = solvers[lev]
+                rhs[:kk] = lu.solve(np.ascontiguousarray(rhs[:kk]), trans="T")
             y[a:b] = rhs
-        delta[:, j0 : j0 + k] = y[crux_pos] / ncc[:, None]
-    return Solution(strength, delta, n_comp, int(cyclic.sum()), n_levels)
+        return y[pos[targets]]
+
+    return strength, y_of
+
+
+def _global_lu(n, base, r, c, v, node_order):
+    """Forward and adjoint solves with one LU of I - M, nodes in topological order.
+
+    In that order I - M is block lower triangular (blocks: the strongly connected
+    components), so a LU without reordering fills in only inside the cyclic blocks.
+    """
+    perm = np.argsort(node_order, kind="stable")
+    pos = np.empty(n, dtype=np.int64)
+    pos[perm] = np.arange(n)
+    a = sp.csc_matrix((-v, (pos[r], pos[c])), shape=(n, n)) + sp.identity(n, format="csc")
+    lu = splu(a.tocsc(), permc_spec="NATURAL", diag_pivot_thresh=0.0)
+    strength = np.clip(lu.solve(base[perm])[pos], 0.0, 1.0)
+
+    def y_of(fr: np.ndarray, targets: np.ndarray) -> np.ndarray:
+        rhs = np.zeros((n, fr.size))
+        rhs[pos[fr], np.arange(fr.size)] = 1.0
+        return lu.solve(rhs, trans="T")[pos[targets]]
+
+    return strength, y_of
 
 
 def _inverse_diagonal(

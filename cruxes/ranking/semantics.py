@@ -2,10 +2,10 @@
 
 Strength of node v, given the strengths s_u of its parents (supports / undermines edges)::
 
-    s_v = b_v + h_v * (A_v - U_v)
+    s_v = b_v + h_v * (P_v - C_v)
     h_v = min(b_v, 1 - b_v)                        symmetric head-room
-    A_v = sum over supporters u of   w_uv / (1 + W_v) * s_u
-    U_v = sum over underminers u of  w_uv / (1 + W_v) * s_u
+    P_v = sum over supporters u of   w_uv / (1 + W_v) * s_u
+    C_v = sum over underminers u of  w_uv / (1 + W_v) * s_u
     W_v = sum of the weights of all supports / undermines edges into v
 
 i.e. ``s = b + M s`` with the sparse matrix ``M[v, u] = +-h_v w_uv / (1 + W_v)``. Every row of

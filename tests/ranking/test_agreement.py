@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cruxes.ranking import EdgeInput, NodeInput, rank
+from cruxes.ranking import EdgeInput, NodeInput, fast, rank
 
 pytestmark = []
 
@@ -127,6 +128,49 @@ def test_fast_matches_reference_on_dags(case):
 @given(maps(cyclic=True))
 def test_fast_matches_reference_with_cycles(case):
     assert_agree(*case)
+
+
+@settings(max_examples=100, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(maps(cyclic=True))
+def test_global_lu_strategy_matches_reference(case):
+    """The strategy for deep maps (one global sparse LU), forced on small random maps."""
+    saved = fast.MAX_LEVELWISE_LEVELS
+    fast.MAX_LEVELWISE_LEVELS = 0
+    try:
+        assert_agree(*case)
+    finally:
+        fast.MAX_LEVELWISE_LEVELS = saved
+
+
+def test_deep_map_uses_global_lu_and_matches_reference():
+    depth = 600
+    nodes = [NodeInput("f", "frame", 0.6), NodeInput("g", "frame", 0.4)]
+    nodes += [NodeInput(f"k{i:04d}", "claim", 0.9 - 0.8 * (i % 2)) for i in range(depth)]
+    nodes += [NodeInput(f"c{i}", "crux", 0.5, (0.2, 0.7)) for i in range(3)]
+    edges = [EdgeInput(f"k{i:04d}", f"k{i + 1:04d}", "supports", 3.0) for i in range(depth - 1)]
+    edges += [
+        EdgeInput(f"k{i + 1:04d}", f"k{i:04d}", "undermines", 0.5) for i in range(0, depth - 1, 50)
+    ]
+    edges += [
+        EdgeInput(f"k{depth - 1:04d}", "f", "supports", 1.0),
+        EdgeInput(f"k{depth - 2:04d}", "g", "undermines", 1.0),
+        EdgeInput("c0", "k0000", "supports", 1.0),
+        EdgeInput("c1", f"k{depth - 5:04d}", "undermines", 1.0),
+        EdgeInput("c2", f"k{depth - 3:04d}", "supports", 0.5),
+        EdgeInput(f"k{depth - 4:04d}", "c2", "supports", 0.5),
+    ]
+    from cruxes.ranking.credence import aggregate_all
+    from cruxes.ranking.model import build_graph
+    from cruxes.ranking.semantics import coefficients
+
+    g = build_graph(nodes, edges)
+    base = aggregate_all(g.vote_counts, g.vote_values, g.prior).credence
+    sol = fast.solve(
+        g.n, base, *coefficients(g.n, base, g.src, g.tgt, g.ekind, g.weight), g.frames(), g.cruxes()
+    )
+    assert sol.n_levels == -1  # the global-LU strategy
+    assert np.count_nonzero(sol.delta) == 4  # c0 is 600 hops away: its effect underflows
+    assert_agree(nodes, edges)
 
 
 @pytest.mark.parametrize("seed", range(4))

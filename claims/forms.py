@@ -1,0 +1,71 @@
+"""HTML forms: field validation for display; the services decide what is allowed."""
+
+from django import forms
+
+from claims.errors import ArgmapError
+from claims.models import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, EdgeKind, NodeKind
+
+LINK_KINDS = [
+    (EdgeKind.SUPPORTS, "supports (if true, the target is more likely)"),
+    (EdgeKind.UNDERMINES, "undermines (if true, the target is less likely)"),
+    (EdgeKind.RELATED, "is related to"),
+    (EdgeKind.SUBFRAME_OF, "is a subframe of (frames only)"),
+]
+
+
+def add_service_error(form: forms.Form, error: ArgmapError) -> None:
+    """Show a service's refusal next to the field it names (or above the form)."""
+    placed = False
+    for path, messages in error.fields.items():
+        field = path.split(".")[0].split("[")[0]
+        if field in form.fields:
+            for message in messages:
+                form.add_error(field, message)
+            placed = True
+    if not placed:
+        form.add_error(None, error.message)
+
+
+class AddNodeForm(forms.Form):
+    kind = forms.ChoiceField(choices=[(NodeKind.CRUX, "crux"), (NodeKind.CLAIM, "claim")])
+    title = forms.CharField(max_length=TITLE_MAX_LENGTH)
+    text = forms.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    link_kind = forms.ChoiceField(choices=LINK_KINDS[:3], label="It")
+    weight = forms.FloatField(
+        min_value=0,
+        max_value=1,
+        initial=0.7,
+        help_text="how strongly it bears on this node, 0 to 1",
+    )
+
+
+class LinkForm(forms.Form):
+    kind = forms.ChoiceField(choices=LINK_KINDS, label="This node")
+    target = forms.CharField(
+        max_length=TITLE_MAX_LENGTH,
+        label="Target (title or key)",
+        widget=forms.TextInput(attrs={"list": "node-titles", "autocomplete": "off"}),
+    )
+    weight = forms.FloatField(min_value=0, max_value=1, initial=0.7)
+
+
+class EditNodeForm(forms.Form):
+    title = forms.CharField(max_length=TITLE_MAX_LENGTH)
+    text = forms.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class VoteForm(forms.Form):
+    percent = forms.IntegerField(min_value=1, max_value=99, label="My credence (%)")
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="argmap JSON or AIF file")
+    slug = forms.SlugField(
+        required=False, help_text="required for AIF; overrides an argmap file's own slug"
+    )
+    visibility = forms.ChoiceField(choices=[("public", "public"), ("private", "private")])
