@@ -9,7 +9,9 @@ scores and every result object), ``rank(method="reference")`` where n <= --refer
 and ``networkx.pagerank`` on the same supports/undermines graph (weighted). The fast path and
 pagerank runs are interleaved. Prints a Markdown table: median (min-max) seconds over the
 repeats, fast/pagerank and reference/fast ratios, and
-the tracemalloc peak of one extra fast run (Python + numpy allocations).
+the tracemalloc peak of one extra fast run (Python + numpy allocations), the fast path
+with ``min_delta=1e-6`` (shorter per-frame lists) and the 1-minute load average before/after
+the timed runs (the machine may be shared).
 """
 
 from __future__ import annotations
@@ -97,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
         def run_fast(nodes=nodes, edges=edges):
             return rank(nodes, edges)
 
+        def run_trimmed(nodes=nodes, edges=edges):
+            return rank(nodes, edges, min_delta=1e-6)
+
         def run_reference(nodes=nodes, edges=edges):
             return rank(nodes, edges, method="reference")
 
@@ -105,11 +110,14 @@ def main(argv: list[str] | None = None) -> int:
         g.add_weighted_edges_from((e.source, e.target, e.weight) for e in prop)
 
         # fast path and pagerank interleaved, so load drift hits both alike
-        fast_t, pr_t = [], []
+        load_before = os.getloadavg()[0]
+        fast_t, pr_t, trim_t = [], [], []
         for _ in range(args.repeat):
             fast_t += timed(run_fast, 1)[0]
             pr_t += timed(lambda g=g: nx.pagerank(g), 1)[0]
+            trim_t += timed(run_trimmed, 1)[0]
         g = None
+        load = f"{load_before:.1f}/{os.getloadavg()[0]:.1f}"
 
         ref_t = None
         agree = "n/a"
@@ -130,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
                 "frames": n_frames,
                 "cruxes": n_cruxes,
                 "fast": fmt(fast_t),
+                "trimmed": fmt(trim_t),
+                "load": load,
                 "reference": fmt(ref_t),
                 "pagerank": fmt(pr_t),
                 "fast/pr": f"{med_fast / statistics.median(pr_t):.2f}",
@@ -145,14 +155,16 @@ def main(argv: list[str] | None = None) -> int:
     print(
         "| nodes | edges (supports/undermines) | frames | cruxes | fast s, median (min-max) "
         "| reference s | networkx.pagerank s | fast / pagerank | reference / fast "
-        "| max score diff | fast peak MB (tracemalloc) | generate s |"
+        "| max score diff | fast peak MB (tracemalloc) | fast, min_delta=1e-6 s "
+        "| generate s | load avg |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         print(
             f"| {r['nodes']:,} | {r['edges']:,} ({r['prop']:,}) | {r['frames']} | {r['cruxes']:,} "
             f"| {r['fast']} | {r['reference']} | {r['pagerank']} | {r['fast/pr']} "
-            f"| {r['ref/fast']} | {r['agree']} | {r['peak']} | {r['gen']} |"
+            f"| {r['ref/fast']} | {r['agree']} | {r['peak']} | {r['trimmed']} | {r['gen']} "
+            f"| {r['load']} |"
         )
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\nprocess max RSS {maxrss:.0f} MB")

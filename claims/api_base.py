@@ -8,7 +8,13 @@ import re
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+)
 from django.http.multipartparser import MultiPartParserError
 from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
@@ -76,7 +82,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DjangoPermissionDenied):
         return error_response(403, "permission_denied", str(exc) or "permission denied")
     if isinstance(exc, RequestDataTooBig):
-        return error_response(413, "payload_too_large", "the request body is too large")
+        return error_response(
+            413, "payload_too_large", "the request body is too large (DATA_UPLOAD_MAX_MEMORY_SIZE)"
+        )
     if isinstance(exc, MultiPartParserError):
         return error_response(400, "invalid", f"malformed multipart body: {exc}")
     if isinstance(exc, SuspiciousOperation):
@@ -191,7 +199,7 @@ class StrictJSONParser(JSONParser):
         request = parser_context.get("request")
         meta = request.META if request is not None else {}
         too_large = PayloadTooLarge(
-            f"the request body is larger than {MAX_JSON_BODY_BYTES} bytes",
+            f"the request body is too large (more than {MAX_JSON_BODY_BYTES} bytes)",
             fields={"$": ["too large"]},
         )
         try:
@@ -268,7 +276,7 @@ def api_not_found(request: HttpRequest, *args: object, **kwargs: object) -> Http
             with_slash = request.path + "/"
     if with_slash and request.method in ("GET", "HEAD"):
         query = request.META.get("QUERY_STRING", "")
-        return HttpResponseRedirect(with_slash + (f"?{query}" if query else ""))
+        return HttpResponsePermanentRedirect(with_slash + (f"?{query}" if query else ""))
     message = f"no API endpoint at {path[:200]!r}"
     if with_slash:
         message += f"; API paths end with '/': {with_slash[:200]!r}"

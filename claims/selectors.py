@@ -1,6 +1,11 @@
 """Reads of the argument graph, shaped for templates, serializers and files."""
 
+import contextlib
+from collections.abc import Callable, Iterable, Iterator
+
 from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.db.models.functions import Collate
 
 from claims.errors import NotFound
 from claims.formats import argmap as argmap_format
@@ -80,8 +85,139 @@ def map_export_document(*, map: Map) -> dict:
     }
 
 
-def map_export_bytes(*, map: Map) -> bytes:
-    return argmap_format.dumps(map_export_document(map=map))
+# Rows per fetch of the export's server-side cursors: memory stays flat however large the map.
+EXPORT_FETCH_ROWS = 5000
+
+ExportProgress = Callable[[str, int, int], None]  # (stage, done, total), as import_map's
+
+
+def _code_point_order(field: str) -> Collate:
+    """ORDER BY a text column as Python sorts strings (the canonical file's order).
+
+    PostgreSQL's "C" collation compares UTF-8 bytes, which is code-point order;
+    SQLite's default BINARY does the same. The database's own collation may not.
+    """
+    return Collate(field, "C" if connection.vendor == "postgresql" else "BINARY")
+
+
+@contextlib.contextmanager
+def _read_snapshot() -> Iterator[None]:
+    """One consistent read of the map for the whole export (an edit cannot tear the file)."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and outermost:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield
+
+
+def _counted(
+    rows: Iterable[dict], stage: str, total: int, progress: ExportProgress | None
+) -> Iterator[dict]:
+    if progress is None:
+        yield from rows
+        return
+    done = 0
+    for row in rows:
+        yield row
+        done += 1
+        if done % EXPORT_FETCH_ROWS == 0:
+            progress(stage, done, total)
+    progress(stage, done, total)
+
+
+def map_export_chunks(
+    *, map: Map, votes: bool = True, progress: ExportProgress | None = None
+) -> Iterator[bytes]:
+    """The map's canonical argmap JSON v1 bytes, streamed in pieces of a few hundred KB.
+
+    The same bytes as `argmap.dumps(map_export_document(map=map))` (without the
+    votes when `votes` is False), but rows come from server-side cursors already
+    in the canonical order and are written as they arrive, so memory does not
+    grow with the map. `progress`, if given, is called per batch of rows.
+    """
+    from cruxes.models import Vote
+
+    with _read_snapshot():
+        nodes = Node.objects.filter(map=map)
+        edge_rows = Edge.objects.filter(map=map)
+        vote_rows = Vote.objects.filter(node__map=map) if votes else Vote.objects.none()
+        totals = (
+            (nodes.count(), edge_rows.count(), vote_rows.count() if votes else 0)
+            if progress is not None
+            else (0, 0, 0)
+        )
+
+        def node_items() -> Iterator[dict]:
+            sources = iter(
+                Source.objects.filter(node__map=map)
+                .order_by(_code_point_order("node__key"), "position", "id")
+                .values_list("node__key", "document", "locator", "quote")
+                .iterator(chunk_size=EXPORT_FETCH_ROWS)
+            )
+            pending = next(sources, None)
+            for key, kind, title, text, category, prior in (
+                nodes.order_by(_code_point_order("key"))
+                .values_list("key", "kind", "title", "text", "category", "prior")
+                .iterator(chunk_size=EXPORT_FETCH_ROWS)
+            ):
+                # Both queries are in key order: a merge join, one node's sources at a time.
+                cited = []
+                while pending is not None and pending[0] == key:
+                    cited.append(
+                        {"document": pending[1], "locator": pending[2], "quote": pending[3]}
+                    )
+                    pending = next(sources, None)
+                yield {
+                    "id": key,
+                    "kind": kind,
+                    "title": title,
+                    "text": text,
+                    "prior": prior,
+                    "category": category if kind == NodeKind.FRAME else None,
+                    "sources": cited,
+                }
+            if pending is not None:
+                raise ValueError(f"source of unknown node {pending[0]!r} in the export")
+
+        def edge_items() -> Iterator[dict]:
+            for source, target, kind, weight in (
+                edge_rows.order_by(
+                    _code_point_order("source__key"),
+                    _code_point_order("target__key"),
+                    _code_point_order("kind"),
+                )
+                .values_list("source__key", "target__key", "kind", "weight")
+                .iterator(chunk_size=EXPORT_FETCH_ROWS)
+            ):
+                yield {"source": source, "target": target, "kind": kind, "weight": weight}
+
+        def vote_items() -> Iterator[dict]:
+            for node, user, credence in (
+                vote_rows.order_by(
+                    _code_point_order("node__key"), _code_point_order("user__username")
+                )
+                .values_list("node__key", "user__username", "credence")
+                .iterator(chunk_size=EXPORT_FETCH_ROWS)
+            ):
+                yield {"node": node, "user": user, "credence": credence}
+
+        yield from argmap_format.dump_chunks(
+            map={
+                "slug": map.slug,
+                "title": map.title,
+                "description": map.description,
+                "visibility": map.visibility,
+            },
+            edges=_counted(edge_items(), "edges", totals[1], progress),
+            nodes=_counted(node_items(), "nodes", totals[0], progress),
+            votes=_counted(vote_items(), "votes", totals[2], progress),
+        )
+
+
+def map_export_bytes(*, map: Map, votes: bool = True) -> bytes:
+    """The canonical argmap JSON v1 file of the map (what `export_map` writes)."""
+    return b"".join(map_export_chunks(map=map, votes=votes))
 
 
 def node_get(*, map: Map, key: object, field: str = "key") -> Node:
@@ -140,10 +276,9 @@ def map_export_as(*, map: Map, format: str) -> bytes:
     carries no votes (the operator's `export_map` command does); the other
     formats carry aggregated credences.
     """
-    doc = map_export_document(map=map)
     if format == "argmap":
-        doc["votes"] = []
-        return argmap_format.dumps(doc)
+        return map_export_bytes(map=map, votes=False)
+    doc = map_export_document(map=map)
     credences = map_credences(map=map)
     if format == "aif":
         import json

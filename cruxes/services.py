@@ -18,13 +18,27 @@ from cruxes.selectors import ranking_inputs
 logger = logging.getLogger(__name__)
 
 
+def _lock_node(node: Node) -> Node:
+    """The node's current row, locked until commit; NotFound if it was deleted meanwhile.
+
+    FOR NO KEY UPDATE, not FOR UPDATE: it serialises the votes and edits of
+    the node without blocking rows that merely reference it (an edge being
+    inserted takes KEY SHARE on its ends), which would deadlock against a
+    subframe link that holds its map's row and waits for this node.
+    """
+    locked = Node.objects.select_for_update(no_key=True).filter(pk=node.pk).first()
+    if locked is None:
+        raise NotFound(f"the node '{node.key}' no longer exists")
+    return locked
+
+
 @transaction.atomic
 def vote_cast(*, user: AbstractBaseUser, node: Node, credence: object) -> Vote:
     """Create or change `user`'s credence on `node`; every change is kept in VoteHistory."""
     credence = check_probability(credence, field="credence")
     # Lock the node row: votes on one node serialise, so a first cast by the
     # same user from two requests cannot both insert.
-    node = Node.objects.select_for_update().get(pk=node.pk)
+    node = _lock_node(node)
     vote = Vote.objects.select_for_update().filter(user=user, node=node).first()
     if vote is not None and vote.credence == credence and vote.node_revision == node.revision:
         return vote  # nothing changed: no new version, no recompute
@@ -62,7 +76,7 @@ def vote_cast(*, user: AbstractBaseUser, node: Node, credence: object) -> Vote:
 
 @transaction.atomic
 def vote_withdraw(*, user: AbstractBaseUser, node: Node) -> None:
-    node = Node.objects.select_for_update().get(pk=node.pk)
+    node = _lock_node(node)
     vote = Vote.objects.select_for_update().filter(user=user, node=node).first()
     if vote is None:
         raise NotFound("you have no vote on this node")

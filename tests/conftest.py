@@ -39,8 +39,8 @@ def a_map(owner):
 
 
 def table_counts() -> dict[str, int]:
-    """Row count of every table argmap owns (and users), to prove nothing was written."""
-    labels = ("claims", "cruxes", "auth")
+    """Rows in every table argmap owns, users and API tokens: proof that nothing was written."""
+    labels = ("claims", "cruxes", "auth", "authtoken")
     return {
         model._meta.label: model.objects.count()
         for model in apps.get_models()

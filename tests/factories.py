@@ -3,6 +3,7 @@ through the services)."""
 
 import factory
 from django.contrib.auth import get_user_model
+from rest_framework.authtoken.models import Token
 
 from claims.models import Edge, Map, Node
 
@@ -11,9 +12,18 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True  # the token hook changes no field of the user
 
     username = factory.Sequence(lambda n: f"user{n}")
     password = factory.django.Password("correct horse battery staple")
+
+    @factory.post_generation
+    def api_token(user, create: bool, extracted: object, **kwargs: object) -> None:
+        # Every account user_register makes has its API token; so do these, and a
+        # test that logs a persona in (client_for) does not add a row while it
+        # compares table counts.
+        if create:
+            Token.objects.get_or_create(user=user)
 
 
 class MapFactory(factory.django.DjangoModelFactory):

@@ -1230,3 +1230,76 @@ def dumps(doc: Mapping[str, Any]) -> bytes:
             "}\n"
         )
     return text.encode("utf-8")
+
+
+def dump_chunks(
+    *,
+    map: Mapping[str, Any],
+    nodes: Iterable[Mapping[str, Any]],
+    edges: Iterable[Mapping[str, Any]],
+    votes: Iterable[Mapping[str, Any]] = (),
+    chunk_chars: int = 1 << 18,
+) -> Iterator[bytes]:
+    """dumps() in pieces of about ``chunk_chars`` characters, for maps too large to hold.
+
+    ``b"".join(dump_chunks(map=d["map"], nodes=..., edges=..., votes=...)) == dumps(d)``
+    when the items come already in canonical order: nodes by id, edges by
+    (source, target, kind), votes by (node, user), which is code-point order, as
+    Python compares strings (SQL: ``ORDER BY ... COLLATE "C"``). An item out of
+    that order raises ValueError rather than write a non-canonical file. Each
+    item is normalised like dumps() does; the iterables are consumed lazily,
+    edges first, then nodes, then votes (the order of the keys in the file).
+    """
+    meta = json.dumps(_normal_map(map), ensure_ascii=False, indent=2, sort_keys=True)
+    parts: list[str] = []
+    size = 0
+
+    def pieces(items: Iterable[Mapping[str, Any]], normal, order, dump) -> Iterator[str]:
+        previous = None
+        first = True
+        for item in items:
+            item = normal(item)
+            key = order(item)
+            if previous is not None and key <= previous:
+                raise ValueError(f"items out of canonical order: {key!r} after {previous!r}")
+            previous = key
+            yield ("[\n" if first else ",\n") + dump(item)
+            first = False
+        yield "[]" if first else "\n  ]"
+
+    sections = (
+        (
+            '{\n  "edges": ',
+            edges,
+            _normal_edge,
+            itemgetter("source", "target", "kind"),
+            _dump_edge,
+        ),
+        (
+            f',\n  "format": {_encode_string(FORMAT_NAME)},\n'
+            f'  "map": {meta.replace(chr(10), chr(10) + "  ")},\n'
+            '  "nodes": ',
+            nodes,
+            _normal_node,
+            itemgetter("id"),
+            _dump_node,
+        ),
+        (
+            f',\n  "version": {FORMAT_VERSION},\n  "votes": ',
+            votes,
+            _normal_vote,
+            itemgetter("node", "user"),
+            _dump_vote,
+        ),
+    )
+    for head, items, normal, order, dump in sections:
+        parts.append(head)
+        for piece in pieces(items, normal, order, dump):
+            parts.append(piece)
+            size += len(piece)
+            if size >= chunk_chars:
+                yield "".join(parts).encode("utf-8")
+                parts.clear()
+                size = 0
+    parts.append("\n}\n")
+    yield "".join(parts).encode("utf-8")

@@ -1,7 +1,7 @@
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
-from claims.errors import Conflict, ValidationFailed
+from claims.errors import Conflict, NotFound, ValidationFailed
 from claims.models import Edge, EdgeKind, Map, Node, NodeKind
 from claims.services.maps import map_graph_changed
 
@@ -72,7 +72,8 @@ def edge_create(
     if kind == EdgeKind.SUBFRAME_OF:
         # Serialise subframe edits of this map so two concurrent links cannot
         # each pass the cycle check and together close a cycle.
-        Map.objects.select_for_update().filter(pk=map.pk).first()
+        # NO KEY: inserts that merely reference the map need not wait for it.
+        Map.objects.select_for_update(no_key=True).filter(pk=map.pk).first()
     _check_link(map=map, source=source, target=target, kind=kind)
     try:
         with transaction.atomic():
@@ -103,14 +104,21 @@ def edge_update(
     kind: str | None = None,
     user: AbstractBaseUser | None = None,
 ) -> Edge:
-    edge = (
+    locked = (
         Edge.objects.select_related("map", "source", "target")
         .select_for_update(of=("self",))
-        .get(pk=edge.pk)
+        .filter(pk=edge.pk)
+        .first()
     )
+    if locked is None:
+        raise NotFound(f"the edge {edge.pk} no longer exists")
+    edge = locked
     if weight is not None:
         edge.weight = _check_weight(weight)
     if kind is not None and kind != edge.kind:
+        if kind == EdgeKind.SUBFRAME_OF:
+            # As in edge_create: a cycle check must not race another subframe link.
+            Map.objects.select_for_update(no_key=True).filter(pk=edge.map_id).first()
         _check_link(map=edge.map, source=edge.source, target=edge.target, kind=kind)
         edge.kind = kind
     try:

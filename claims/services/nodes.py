@@ -4,7 +4,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
-from claims.errors import Conflict, StaleRevision, ValidationFailed
+from claims.errors import Conflict, NotFound, StaleRevision, ValidationFailed
 from claims.models import (
     KEY_MAX_LENGTH,
     QUOTE_MAX_LENGTH,
@@ -79,6 +79,30 @@ def _free_key(map: Map, title: str) -> str:
     return key
 
 
+def _key_taken(key: str) -> Conflict:
+    return Conflict(f"node key '{key}' already exists in this map", fields={"key": ["taken"]})
+
+
+def _insert_node(*, map: Map, key: str | None, title: str, **fields: object) -> Node:
+    """Insert the node; the unique constraint settles what the existence check cannot.
+
+    Two concurrent requests can both pass the check with the same key, and the
+    second insert then fails: a chosen key is a 409, a key made from the title
+    is made again (a few times) instead of failing the request.
+    """
+    for _ in range(5):
+        candidate = key if key is not None else _free_key(map, title)
+        try:
+            with transaction.atomic():
+                return Node.objects.create(map=map, key=candidate, title=title, **fields)
+        except IntegrityError:
+            if not Node.objects.filter(map=map, key=candidate).exists():
+                raise  # another constraint: the API maps it to a 400
+            if key is not None:
+                raise _key_taken(key) from None
+    raise Conflict("could not find a free key for this title; give one", fields={"key": ["taken"]})
+
+
 @transaction.atomic
 def node_create(
     *,
@@ -98,37 +122,20 @@ def node_create(
     _check_kind_and_category(kind, category)
     prior = check_probability(prior, field="prior")
     cleaned_sources = _clean_sources(sources)
-    taken = Conflict(f"node key '{key}' already exists in this map", fields={"key": ["taken"]})
     if key is not None:
         check_key(key)
         if Node.objects.filter(map=map, key=key).exists():
-            raise taken
-    # The check above does not stop a concurrent create of the same key: the
-    # unique constraint does. A chosen key is then a 409; a key made from the
-    # title is chosen again (another request took it between check and insert).
-    for attempt in range(5):
-        candidate = key if key is not None else _free_key(map, title)
-        try:
-            with transaction.atomic():
-                node = Node.objects.create(
-                    map=map,
-                    key=candidate,
-                    kind=kind,
-                    title=title,
-                    text=text,
-                    category=category,
-                    prior=prior,
-                    created_by=created_by,
-                )
-            break
-        except IntegrityError:
-            if not Node.objects.filter(map=map, key=candidate).exists():
-                raise  # not the key: let the database's refusal stand
-            if key is not None or attempt == 4:
-                raise Conflict(
-                    f"node key '{candidate}' already exists in this map",
-                    fields={"key": ["taken"]},
-                ) from None
+            raise _key_taken(key)
+    node = _insert_node(
+        map=map,
+        key=key,
+        title=title,
+        kind=kind,
+        text=text,
+        category=category,
+        prior=prior,
+        created_by=created_by,
+    )
     key = node.key
     Source.objects.bulk_create(
         Source(node=node, position=i, **source) for i, source in enumerate(cleaned_sources)
@@ -149,8 +156,12 @@ def node_update(
     prior: float | None = None,
 ) -> Node:
     """Change a node. Title/text edits need the revision the editor saw (no lost updates)."""
-    # Lock the row so that two concurrent edits of one node serialise here.
-    node = Node.objects.select_for_update().get(pk=node.pk)
+    # Lock the row so that two concurrent edits of one node serialise here
+    # (NO KEY: rows that only reference the node, like a new edge, need not wait).
+    locked = Node.objects.select_for_update(no_key=True).filter(pk=node.pk).first()
+    if locked is None:
+        raise NotFound(f"the node '{node.key}' no longer exists")
+    node = locked
     changes_words = title is not None or text is not None
     if changes_words:
         if expected_revision is None:

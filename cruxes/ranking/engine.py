@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +19,7 @@ from .types import (
     NodeCredence,
     NodeInput,
     RankingResult,
+    gc_paused,
 )
 
 ENGINE_VERSION = "1.0"
@@ -107,19 +106,6 @@ def _reference(g: Graph, groups: Groups) -> _Computed:
     )
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while we allocate ~10^5-10^6 small objects
-    (it would otherwise rescan them over and over; nothing we build is cyclic garbage)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def rank(
     nodes: Iterable[NodeInput],
     edges: Iterable[EdgeInput],
@@ -136,7 +122,7 @@ def rank(
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     if not min_delta >= 0.0:
         raise ValueError("min_delta must be >= 0")
-    with _gc_paused():
+    with gc_paused():
         g = build_graph(nodes, edges)
         groups = competitor_groups(g)
         comp = _fast(g, groups) if method == "fast" else _reference(g, groups)

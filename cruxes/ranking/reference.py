@@ -2,7 +2,7 @@
 
 Deliberately simple and independent of the fast path: the coefficients are built with plain
 loops, the fixed point is found by the damped iteration of docs/RANKING.md (no strongly
-connected components, no topological order, no linear algebra), and the scores are summed
+connected components, no topological order, no linear solve), and the scores are summed
 with plain loops. It serves as the oracle of the property-based tests.
 """
 
@@ -12,7 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .credence import Aggregate, aggregate_one, uncertainty_term
-from .model import EDGE_SUPPORTS, Graph, Groups
+from .model import EDGE_SUPPORTS, EDGE_UNDERMINES, Graph, Groups
 from .semantics import DAMPING, DISCRIMINATION_WEIGHT, MAX_ITER, TOLERANCE
 
 
@@ -34,7 +34,7 @@ def system(g: Graph, base: list[float]) -> sp.csr_matrix:
     for u, v, k, w in zip(
         g.src.tolist(), g.tgt.tolist(), g.ekind.tolist(), g.weight.tolist(), strict=True
     ):
-        if k in (0, 1) and w > 0:
+        if k in (EDGE_SUPPORTS, EDGE_UNDERMINES) and w > 0:
             edges.append((u, v, k, w))
             total_in[v] += w
     coef: dict[tuple[int, int], float] = {}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 NODE_KINDS = ("frame", "claim", "crux")
@@ -69,11 +72,8 @@ class CruxResult:
     strength: float = 0.0  # the crux's propagated strength (no clamp)
 
 
-def _r(x: float | None) -> float | None:
-    if x is None:
-        return None
-    y = round(float(x), 6)
-    return 0.0 if y == 0 else y  # no "-0.0" in JSON
+#: |delta| below this rounds to 0 at 6 decimals (checked exactly with round() near it).
+_VISIBLE = 4.9e-7
 
 
 @dataclass(slots=True)
@@ -85,35 +85,59 @@ class RankingResult:
     engine_version: str = ""
 
     def to_json(self, graph_version: int | None) -> dict:
-        """The cached JSON form (numbers rounded to 6 decimals)."""
-        return {
-            "graph_version": graph_version,
-            "engine_version": self.engine_version,
-            "frames": [
-                {"id": f.key, "strength": _r(f.strength), "base": _r(f.base), "parent": f.parent}
-                for f in self.frames
-            ],
-            "cruxes": [
-                {
-                    "id": c.key,
-                    "rank": c.rank,
-                    "score": _r(c.score),
-                    "credence": _r(c.credence),
-                    "n_votes": c.n_votes,
-                    "uncertainty": _r(c.uncertainty),
-                    "disagreement": _r(c.disagreement),
-                    "discrimination": _r(c.discrimination),
-                    "frames": [
-                        {
-                            "frame": fs.frame,
-                            "score": _r(fs.score),
-                            "delta": _r(fs.delta),
-                            "strength_if_true": _r(fs.strength_if_true),
-                            "strength_if_false": _r(fs.strength_if_false),
-                        }
-                        for fs in c.frames
-                    ],
-                }
-                for c in self.cruxes
-            ],
-        }
+        """The cached JSON form (numbers rounded to 6 decimals).
+
+        A per-frame entry whose delta rounds to 0 is left out, so that, as in
+        ``CruxResult.frames``, the JSON lists only frames with a non-zero delta.
+        """
+        with gc_paused():
+            return {
+                "graph_version": graph_version,
+                "engine_version": self.engine_version,
+                "frames": [
+                    {
+                        "id": f.key,
+                        "strength": round(f.strength, 6) + 0.0,
+                        "base": round(f.base, 6) + 0.0,
+                        "parent": f.parent,
+                    }
+                    for f in self.frames
+                ],
+                "cruxes": [
+                    {
+                        "id": c.key,
+                        "rank": c.rank,
+                        "score": round(c.score, 6) + 0.0,
+                        "credence": round(c.credence, 6) + 0.0,
+                        "n_votes": c.n_votes,
+                        "uncertainty": round(c.uncertainty, 6) + 0.0,
+                        "disagreement": round(c.disagreement, 6) + 0.0,
+                        "discrimination": round(c.discrimination, 6) + 0.0,
+                        "frames": [
+                            {
+                                "frame": fs.frame,
+                                "score": round(fs.score, 6) + 0.0,
+                                "delta": round(fs.delta, 6) + 0.0,
+                                "strength_if_true": round(fs.strength_if_true, 6) + 0.0,
+                                "strength_if_false": round(fs.strength_if_false, 6) + 0.0,
+                            }
+                            for fs in c.frames
+                            if abs(fs.delta) >= _VISIBLE and round(fs.delta, 6) != 0.0
+                        ],
+                    }
+                    for c in self.cruxes
+                ],
+            }
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while we allocate ~10^5-10^6 small objects
+    (it would otherwise rescan them over and over; nothing we build is cyclic garbage)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

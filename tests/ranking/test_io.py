@@ -125,6 +125,22 @@ def test_to_json_shape(method):
     assert res.to_json(None)["graph_version"] is None
 
 
+def test_to_json_lists_only_frames_with_a_visible_delta():
+    # c -> k -> m -> f: each hop at least halves the effect; 12 hops make it < 5e-7
+    chain = [f"k{i:02d}" for i in range(12)]
+    nodes = [frame("f"), frame("g"), crux("c", votes=(0.5,))] + [claim(k) for k in chain]
+    edges = [sup("c", chain[0])] + [sup(a, b) for a, b in zip(chain, chain[1:], strict=False)]
+    edges += [sup(chain[-1], "f"), und("c", "g", 0.5)]
+    res = rank(nodes, edges)
+    (c,) = res.cruxes
+    assert {x.frame for x in c.frames} == {"f", "g"}  # both deltas != 0 in the records
+    tiny = next(x for x in c.frames if x.frame == "f")
+    assert 0 < tiny.delta < 5e-7
+    out = res.to_json(1)["cruxes"][0]["frames"]
+    assert [x["frame"] for x in out] == ["g"]
+    assert all(x["delta"] != 0 for x in out)
+
+
 def test_result_records():
     res = rank(*inputs_from_argmap(DOC))
     assert [f.key for f in res.frames] == sorted(f.key for f in res.frames)

@@ -4,11 +4,12 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from claims.errors import NotFound
-from claims.selectors import map_export_bytes, map_get
+from claims.models import Map
+from claims.selectors import ExportProgress, map_export_chunks, map_get
 
 
 class Command(BaseCommand):
-    help = "Export a map as canonical argmap JSON v1 (deterministic bytes)."
+    help = "Export a map as canonical argmap JSON v1 (deterministic bytes), streamed."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug")
@@ -19,9 +20,55 @@ class Command(BaseCommand):
             the_map = map_get(slug=str(options["slug"]))
         except NotFound as exc:
             raise CommandError(exc.message) from exc
-        data = map_export_bytes(map=the_map)
-        if options["output"]:
-            Path(str(options["output"])).write_bytes(data)
-        else:
-            sys.stdout.buffer.write(data)
-            sys.stdout.flush()
+        progress = _terminal_progress() if self.stderr.isatty() else None
+        try:
+            if options["output"]:
+                _write_file(Path(str(options["output"])), the_map, progress)
+            else:
+                for chunk in map_export_chunks(map=the_map, progress=progress):
+                    sys.stdout.buffer.write(chunk)
+                sys.stdout.flush()
+        finally:
+            if progress is not None:
+                progress.close()
+
+
+def _write_file(target: Path, the_map: Map, progress: ExportProgress | None) -> None:
+    """Write the export piece by piece as the rows arrive (memory stays flat).
+
+    A regular file is written under a temporary name and renamed at the end, so
+    a failed export leaves no half-written file; a pipe or device is written directly.
+    """
+    direct = target.exists() and not target.is_file()
+    partial = target if direct else target.with_name(f".{target.name}.partial")
+    try:
+        with partial.open("wb") as out:
+            for chunk in map_export_chunks(map=the_map, progress=progress):
+                out.write(chunk)
+        if not direct:
+            partial.replace(target)
+    except BaseException:
+        if not direct:
+            partial.unlink(missing_ok=True)
+        raise
+
+
+class _terminal_progress:  # noqa: N801 (used like a function)
+    """A tqdm bar per export stage (edges, nodes, votes), shown only on a terminal."""
+
+    def __init__(self) -> None:
+        self.bars: dict[str, object] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        bar = self.bars.get(stage)
+        if bar is None:
+            bar = self.bars[stage] = tqdm(
+                total=total, desc=stage, unit="row", leave=False, file=sys.stderr
+            )
+        bar.update(done - bar.n)
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
