@@ -28,13 +28,13 @@ api = [
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include(api)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     # Any other /api/ path answers the JSON error shape, not an HTML page.
     re_path(r"^api/", api_not_found),
     path("", include("claims.urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
 ]
 
 # Http404 raised outside DRF under /api/ (with DEBUG off) is JSON too.

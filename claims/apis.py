@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import Throttled
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -86,8 +87,12 @@ class TokenApi(ApiView):
     @extend_schema(request=TokenInput, responses={200: TokenOutput, **errors(400, 429)})
     def post(self, request):
         data = _valid(self.TokenInput, request.data)
+        ip = request.META.get("REMOTE_ADDR", "")
+        if services.login_locked(username=data["username"], ip=ip):
+            raise Throttled(detail="too many failed logins; try again in a few minutes")
         user = authenticate(request, username=data["username"], password=data["password"])
         if user is None:
+            services.login_failed(username=data["username"], ip=ip)
             raise ValidationFailed(
                 "wrong username or password", fields={"password": ["wrong username or password"]}
             )
@@ -278,6 +283,7 @@ class NodeListApi(ApiView):
             OpenApiParameter("page_size", int),
         ],
         responses={200: NODE_PAGE, **errors(400, 404)},
+        operation_id="v1_maps_nodes_list",
     )
     def get(self, request, slug):
         the_map = map_get_for_user(user=request.user, slug=slug)

@@ -5,6 +5,7 @@ from claims import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/signup/", views.signup, name="signup"),
+    path("accounts/login/", views.ThrottledLoginView.as_view(), name="login"),
     path("import-export/", views.import_export, name="import_export"),
     path("maps/<slug:slug>/", views.map_page, name="map"),
     path("maps/<slug:slug>/graph/", views.graph_page, name="graph"),

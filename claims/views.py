@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.forms import UserCreationForm
-from django.contrib.auth.views import redirect_to_login
+from django.contrib.auth.views import LoginView, redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -34,6 +34,7 @@ from claims.forms import (
 )
 from claims.models import Node, NodeKind
 from claims.selectors import map_export_as, node_get
+from claims.services.accounts import login_failed, login_locked, login_succeeded
 
 
 def html_errors(view):
@@ -56,6 +57,32 @@ def html_errors(view):
 def _page(request: HttpRequest, the_map, **context) -> dict:
     role = map_role(user=request.user, map=the_map)
     return {"map": the_map, "role": role, "can_edit": role in ("owner", "editor"), **context}
+
+
+def _client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+class ThrottledLoginView(LoginView):
+    """Django's login view, locked for a while after repeated failures."""
+
+    def post(self, request, *args, **kwargs):
+        username = request.POST.get("username", "")[:150]
+        if login_locked(username=username, ip=_client_ip(request)):
+            form = self.get_form()
+            form.add_error(None, "Too many failed attempts. Try again in a few minutes.")
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        login_failed(
+            username=self.request.POST.get("username", "")[:150], ip=_client_ip(self.request)
+        )
+        return super().form_invalid(form)
+
+    def form_valid(self, form):
+        login_succeeded(username=form.get_user().get_username(), ip=_client_ip(self.request))
+        return super().form_valid(form)
 
 
 @require_GET

@@ -78,3 +78,22 @@ def test_admin_lists_the_seeded_map_nodes(admin_client):
         "/admin/claims/mapmember/",
     ):
         assert admin_client.get(path).status_code == 200, path
+
+
+def test_deploy_checks_pass_with_production_settings():
+    env = {
+        "DEBUG": "0",
+        "SECRET_KEY": "p" * 20 + "Qz8-kLmN3vX_aB9cD2eF5gH7jK0" + "r" * 10,
+        "ALLOWED_HOSTS": "argmap.example.org",
+    }
+    clean = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY")}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=REPO,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

@@ -40,3 +40,36 @@ def user_register(*, username: str, password: str, email: str = "") -> str:
             f"the username '{username}' is taken", fields={"username": ["taken"]}
         ) from exc
     return Token.objects.create(user=candidate).key
+
+
+def _login_key(username: str, ip: str) -> str:
+    import hashlib
+
+    digest = hashlib.sha256(f"{username.lower()}|{ip}".encode()).hexdigest()[:32]
+    return f"argmap:login-failures:{digest}"
+
+
+def login_locked(*, username: str, ip: str) -> bool:
+    """Too many recent failed logins for this username from this address?"""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    return cache.get(_login_key(username, ip), 0) >= settings.LOGIN_FAILURE_LIMIT
+
+
+def login_failed(*, username: str, ip: str) -> None:
+    from django.conf import settings
+    from django.core.cache import cache
+
+    key = _login_key(username, ip)
+    cache.add(key, 0, timeout=settings.LOGIN_LOCKOUT_SECONDS)
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=settings.LOGIN_LOCKOUT_SECONDS)
+
+
+def login_succeeded(*, username: str, ip: str) -> None:
+    from django.core.cache import cache
+
+    cache.delete(_login_key(username, ip))

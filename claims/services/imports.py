@@ -157,6 +157,32 @@ def _insert_rows(
 # ---------------------------------------------------------------------------- import
 
 
+def _map_delete_in_bulk(the_map: Map) -> None:
+    """Delete a map and its graph for --replace, a few statements per table.
+
+    Map.delete() lets the collector load every node as a model instance and
+    delete them a hundred at a time (about 20 s for 100k nodes). Here each
+    relation that cascades from Node is emptied with one DELETE first; then no
+    row refers to the nodes and they go in one statement; the map's own delete
+    (runs, changes, members) is small. Any other on_delete behaviour (a relation
+    added later with PROTECT or SET_NULL) falls back to the collector.
+    """
+    relations = Node._meta.related_objects
+    if any(relation.on_delete is not models.CASCADE for relation in relations):
+        the_map.delete()
+        return
+    for relation in relations:
+        relation.related_model._base_manager.filter(
+            **{f"{relation.field.name}__map": the_map}
+        ).delete()
+    table = connection.ops.quote_name(Node._meta.db_table)
+    column = connection.ops.quote_name(Node._meta.get_field("map").column)
+    with connection.cursor() as cursor:
+        # Identifiers from the model's metadata; the value is a parameter.
+        cursor.execute(f"DELETE FROM {table} WHERE {column} = %s", [the_map.pk])  # noqa: S608
+    the_map.delete()
+
+
 @transaction.atomic
 def map_import(
     *,
@@ -194,7 +220,7 @@ def map_import(
                 f"a map with slug '{meta['slug']}' already exists (use --replace to overwrite)",
                 fields={"map.slug": ["taken"]},
             )
-        existing.delete()
+        _map_delete_in_bulk(existing)
 
     the_map = Map.objects.create(
         slug=meta["slug"],
