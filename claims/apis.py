@@ -8,7 +8,7 @@ selector, answer with an output serializer. Keys and slugs in URLs, never ids
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db.models import Count, Q
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
@@ -46,7 +46,7 @@ from claims.models import (
     NodeKind,
     Visibility,
 )
-from claims.selectors import map_export_as, node_get, node_revisions
+from claims.selectors import map_export_as, map_export_chunks, node_get, node_revisions
 
 # --- accounts -------------------------------------------------------------
 
@@ -464,8 +464,16 @@ class ExportApi(ApiView):
                 f"format must be one of {list(EXPORT_FORMATS)}", fields={"format": ["unsupported"]}
             )
         content_type, suffix = EXPORT_FORMATS[fmt]
-        body = map_export_as(map=the_map, format=fmt)
-        response = HttpResponse(body, content_type=content_type)
+        if fmt == "argmap":
+            # Streamed from the database as it is written: flat memory for any map size.
+            # No votes: individual votes are never exposed through the API.
+            response = StreamingHttpResponse(
+                map_export_chunks(map=the_map, votes=False), content_type=content_type
+            )
+        else:
+            response = HttpResponse(
+                map_export_as(map=the_map, format=fmt), content_type=content_type
+            )
         response["Content-Disposition"] = f'attachment; filename="{the_map.slug}.{suffix}"'
         return response
 

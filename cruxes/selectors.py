@@ -39,6 +39,9 @@ def ranking_inputs(*, map_id: int) -> tuple[list["ranking.NodeInput"], list["ran
     return nodes, edges
 
 
+_FILTER_KEYS_MAX = 200  # ranking_latest: longest crux_key IN (...) list it sends
+
+
 def ranking_latest(*, map: Map, frame: str | None = None, limit: int | None = None) -> dict:
     """The latest successful ranking of a map in the `rank_map --json` shape.
 
@@ -64,56 +67,77 @@ def ranking_latest(*, map: Map, frame: str | None = None, limit: int | None = No
     if run is None:
         return out
     rows = CruxScore.objects.filter(run=run)
+    # values_list, not model instances: a 10k-node map has thousands of score rows.
     if frame is not None:
-        rows = rows.filter(frame_key=frame)
-        ranked = rows.order_by("rank")
+        ranked = rows.filter(frame_key=frame).order_by("rank")
         if limit is not None:
             ranked = ranked[:limit]
         out["frame"] = frame
         out["cruxes"] = [
             {
-                "id": r.crux_key,
-                "rank": r.rank,
-                "score": r.score,
-                "credence": r.credence,
-                "n_votes": r.n_votes,
-                "uncertainty": r.uncertainty,
-                "delta": r.delta,
-                "strength_if_true": r.strength_if_true,
-                "strength_if_false": r.strength_if_false,
+                "id": key,
+                "rank": rank,
+                "score": score,
+                "credence": credence,
+                "n_votes": n_votes,
+                "uncertainty": uncertainty,
+                "delta": delta,
+                "strength_if_true": if_true,
+                "strength_if_false": if_false,
             }
-            for r in ranked
+            for key, rank, score, credence, n_votes, uncertainty, delta, if_true, if_false in (
+                ranked.values_list(
+                    "crux_key",
+                    "rank",
+                    "score",
+                    "credence",
+                    "n_votes",
+                    "uncertainty",
+                    "delta",
+                    "strength_if_true",
+                    "strength_if_false",
+                )
+            )
         ]
         return out
     global_rows = rows.filter(frame_key="").order_by("rank")
     if limit is not None:
         global_rows = global_rows[:limit]
     cruxes = {
-        r.crux_key: {
-            "id": r.crux_key,
-            "rank": r.rank,
-            "score": r.score,
-            "credence": r.credence,
-            "n_votes": r.n_votes,
-            "uncertainty": r.uncertainty,
+        key: {
+            "id": key,
+            "rank": rank,
+            "score": score,
+            "credence": credence,
+            "n_votes": n_votes,
+            "uncertainty": uncertainty,
             "frames": [],
         }
-        for r in global_rows
-    }
-    for r in (
-        rows.exclude(frame_key="")
-        .filter(crux_key__in=list(cruxes))
-        .order_by("crux_key", "-score", "frame_key")
-    ):
-        cruxes[r.crux_key]["frames"].append(
-            {
-                "frame": r.frame_key,
-                "score": r.score,
-                "delta": r.delta,
-                "strength_if_true": r.strength_if_true,
-                "strength_if_false": r.strength_if_false,
-            }
+        for key, rank, score, credence, n_votes, uncertainty in global_rows.values_list(
+            "crux_key", "rank", "score", "credence", "n_votes", "uncertainty"
         )
+    }
+    per_frame = rows.exclude(frame_key="")
+    if limit is not None and len(cruxes) <= _FILTER_KEYS_MAX:
+        # A short page: fetch only its cruxes' rows. A long one (or all) reads the
+        # run's rows and skips the rest below, rather than send thousands of keys.
+        per_frame = per_frame.filter(crux_key__in=list(cruxes))
+    for key, frame_key, score, delta, if_true, if_false in per_frame.order_by(
+        "crux_key", "-score", "frame_key"
+    ).values_list(
+        "crux_key", "frame_key", "score", "delta", "strength_if_true", "strength_if_false"
+    ):
+        crux = cruxes.get(key)
+        if crux is not None:
+            crux["frames"].append(
+                {
+                    "frame": frame_key,
+                    "score": score,
+                    "delta": delta,
+                    "strength_if_true": if_true,
+                    "strength_if_false": if_false,
+                }
+            )
     out["cruxes"] = sorted(cruxes.values(), key=lambda c: c["rank"])
     return out
 

@@ -198,20 +198,28 @@ def ranking_record_failure(*, map_id: int, version: int, error: str) -> None:
 def ranking_compute(*, map_id: int) -> RankingRun | None:
     """Compute and store the map's ranking at its current version, if not done yet.
 
-    Returns the stored run, or None when a run at this or a newer version exists.
+    Returns the stored run, or None when a run at this or a newer version exists
+    or the computation failed (then a failed run records the error).
     """
-    version, nodes, edges = ranking_snapshot(map_id)
-    latest = _latest_version(map_id)
-    if latest is not None and latest >= version:
-        return None
+    from django.db import DatabaseError
+
     started = time.perf_counter()
     try:
+        version, nodes, edges = ranking_snapshot(map_id)
+        latest = _latest_version(map_id)
+        if latest is not None and latest >= version:
+            return None
         result = ranking.rank(nodes, edges)
+    except (NotFound, DatabaseError):
+        raise  # a deleted map or an unreachable database: not the map's fault
     except Exception:
-        # A map whose ranking raises is recorded as failed (its error kept) so it
-        # neither blocks other maps nor is retried forever at this version.
+        # A map whose ranking raises (bad data, an engine bug) is recorded as
+        # failed with its error, so it neither blocks other maps nor is retried
+        # forever at this version; its next edit tries again.
+        version = Map.objects.filter(pk=map_id).values_list("graph_version", flat=True).first()
         logger.exception("ranking of map %s at version %s failed", map_id, version)
-        ranking_record_failure(map_id=map_id, version=version, error=traceback.format_exc())
+        if version is not None:
+            ranking_record_failure(map_id=map_id, version=version, error=traceback.format_exc())
         return None
     duration_ms = int((time.perf_counter() - started) * 1000)
     return ranking_store(map_id=map_id, version=version, result=result, duration_ms=duration_ms)

@@ -1,3 +1,5 @@
+import contextlib
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -54,7 +56,10 @@ def login_locked(*, username: str, ip: str) -> bool:
     from django.conf import settings
     from django.core.cache import cache
 
-    return cache.get(_login_key(username, ip), 0) >= settings.LOGIN_FAILURE_LIMIT
+    try:
+        return cache.get(_login_key(username, ip), 0) >= settings.LOGIN_FAILURE_LIMIT
+    except Exception:  # noqa: BLE001 - cache down: fail open rather than lock everyone out
+        return False
 
 
 def login_failed(*, username: str, ip: str) -> None:
@@ -62,14 +67,18 @@ def login_failed(*, username: str, ip: str) -> None:
     from django.core.cache import cache
 
     key = _login_key(username, ip)
-    cache.add(key, 0, timeout=settings.LOGIN_LOCKOUT_SECONDS)
     try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=settings.LOGIN_LOCKOUT_SECONDS)
+        cache.add(key, 0, timeout=settings.LOGIN_LOCKOUT_SECONDS)
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=settings.LOGIN_LOCKOUT_SECONDS)
+    except Exception:  # noqa: BLE001 - cache down: the attempt is not counted
+        return
 
 
 def login_succeeded(*, username: str, ip: str) -> None:
     from django.core.cache import cache
 
-    cache.delete(_login_key(username, ip))
+    with contextlib.suppress(Exception):  # cache down: nothing to clear
+        cache.delete(_login_key(username, ip))

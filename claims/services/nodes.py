@@ -1,7 +1,7 @@
 from collections.abc import Iterable, Mapping
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.text import slugify
 
 from claims.errors import Conflict, NotFound, StaleRevision, ValidationFailed
@@ -79,30 +79,6 @@ def _free_key(map: Map, title: str) -> str:
     return key
 
 
-def _key_taken(key: str) -> Conflict:
-    return Conflict(f"node key '{key}' already exists in this map", fields={"key": ["taken"]})
-
-
-def _insert_node(*, map: Map, key: str | None, title: str, **fields: object) -> Node:
-    """Insert the node; the unique constraint settles what the existence check cannot.
-
-    Two concurrent requests can both pass the check with the same key, and the
-    second insert then fails: a chosen key is a 409, a key made from the title
-    is made again (a few times) instead of failing the request.
-    """
-    for _ in range(5):
-        candidate = key if key is not None else _free_key(map, title)
-        try:
-            with transaction.atomic():
-                return Node.objects.create(map=map, key=candidate, title=title, **fields)
-        except IntegrityError:
-            if not Node.objects.filter(map=map, key=candidate).exists():
-                raise  # another constraint: the API maps it to a 400
-            if key is not None:
-                raise _key_taken(key) from None
-    raise Conflict("could not find a free key for this title; give one", fields={"key": ["taken"]})
-
-
 @transaction.atomic
 def node_create(
     *,
@@ -124,19 +100,27 @@ def node_create(
     cleaned_sources = _clean_sources(sources)
     if key is not None:
         check_key(key)
-        if Node.objects.filter(map=map, key=key).exists():
-            raise _key_taken(key)
-    node = _insert_node(
+    # Node creations in one map serialise on the map's row (they would anyway at
+    # the graph_version bump below): the check of the key, or the choice of a
+    # free one, then sees every node committed before, so two concurrent
+    # requests cannot both pass it with the same key (a 409 for the second, not
+    # the database's refusal; a distinct key when it is made from the title).
+    if Map.objects.select_for_update(no_key=True).filter(pk=map.pk).first() is None:
+        raise NotFound(f"the map '{map.slug}' no longer exists")
+    if key is None:
+        key = _free_key(map, title)
+    elif Node.objects.filter(map=map, key=key).exists():
+        raise Conflict(f"node key '{key}' already exists in this map", fields={"key": ["taken"]})
+    node = Node.objects.create(
         map=map,
         key=key,
-        title=title,
         kind=kind,
+        title=title,
         text=text,
         category=category,
         prior=prior,
         created_by=created_by,
     )
-    key = node.key
     Source.objects.bulk_create(
         Source(node=node, position=i, **source) for i, source in enumerate(cleaned_sources)
     )

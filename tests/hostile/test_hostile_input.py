@@ -283,17 +283,17 @@ REQUESTS = {
 @pytest.mark.parametrize("case", REQUESTS.values(), ids=list(REQUESTS))
 def test_hostile_request_is_refused_in_the_error_shape(world, counts, monkeypatch, case):
     client = client_as(world["owner"])
-    if case.forbid is not None:
 
-        def reached(*args, **kwargs):
-            raise AssertionError(f"{case.forbid} was reached: the body was parsed")
+    def reached(*args, **kwargs):
+        raise AssertionError(f"{case.forbid} was reached: the body was parsed")
 
-        monkeypatch.setattr(".".join(case.forbid), reached)
     before = counts()
-    response = client.generic(
-        case.method, case.path, data=case.body or b"", content_type=case.content_type
-    )
-    monkeypatch.undo()
+    with monkeypatch.context() as patch:
+        if case.forbid is not None:
+            patch.setattr(".".join(case.forbid), reached)
+        response = client.generic(
+            case.method, case.path, data=case.body or b"", content_type=case.content_type
+        )
     assert_refused(response, case.status, case.word)
     assert counts() == before
 
@@ -491,11 +491,13 @@ def test_an_import_over_the_limit_is_413_before_parsing(world, counts, monkeypat
     def reached(**kwargs):
         raise AssertionError("the oversized file was handed to the importer")
 
-    monkeypatch.setattr(claims.services, "map_import_upload", reached)
     data = VALID[:-1] + b', "pad": "' + b"x" * (50 * MB) + b'"}'
     before = counts()
-    response = client_as(world["voter"]).post("/api/v1/maps/import/", data=data, content_type=JSON)
-    monkeypatch.undo()
+    with monkeypatch.context() as patch:
+        patch.setattr(claims.services, "map_import_upload", reached)
+        response = client_as(world["voter"]).post(
+            "/api/v1/maps/import/", data=data, content_type=JSON
+        )
     assert_refused(response, 413, "ARGMAP_MAX_IMPORT_BYTES")
     assert counts() == before
 
