@@ -8,7 +8,7 @@ STAMP := $(VENV)/.requirements.stamp
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/argmap
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test lint format venv worker bench clean vendor
+.PHONY: run test test-faults lint format venv worker bench clean vendor
 
 venv: $(STAMP)
 
@@ -30,7 +30,14 @@ test: venv
 	$(VENV)/bin/ruff format --check .
 	DEBUG=1 DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
 	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not faults" $(PYTEST_ARGS)
+
+# Fault tests stop and restart the real PostgreSQL and Redis (root needed);
+# each restores what it stopped. .ci/run runs them after `make test`.
+test-faults: venv
+	DEBUG=1 DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
+	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+	$(PY) -m pytest -m faults tests/faults $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

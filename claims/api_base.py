@@ -233,7 +233,8 @@ class StrictJSONParser(JSONParser):
             )
         except json.JSONDecodeError as exc:
             raise exceptions.ParseError(
-                f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+                f"invalid JSON: {exc.msg.removesuffix(' at')} (line {exc.lineno}, "
+                f"column {exc.colno})"
             ) from None
         except _RefusedJson as exc:
             raise exceptions.ParseError(f"invalid JSON: {exc}") from None

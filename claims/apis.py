@@ -100,10 +100,22 @@ class TokenApi(ApiView):
         return Response({"token": token.key})
 
 
+# What a JSON body that is not an object was, in JSON's words.
+_JSON_TYPES = {
+    type(None): "null",
+    bool: "a boolean",
+    int: "a number",
+    float: "a number",
+    str: "a string",
+    list: "an array",
+}
+
+
 def _valid(serializer_class, data) -> dict:
     if not isinstance(data, dict):
+        kind = _JSON_TYPES.get(type(data), type(data).__name__)
         raise ValidationFailed(
-            f"the request body must be a JSON object, not {type(data).__name__}",
+            f"the request body must be a JSON object, not {kind}",
             fields={"$": ["expected an object"]},
         )
     serializer = serializer_class(data=data)

@@ -518,3 +518,17 @@ def test_the_valid_file_the_hostile_ones_derive_from_imports(world):
     """The corpus above is refused for what each case changed, not for the base file."""
     response = client_as(world["voter"]).post("/api/v1/maps/import/", data=VALID, content_type=JSON)
     assert response.status_code == 201, response.content
+
+
+def test_an_http404_raised_outside_drf_under_api_is_json_and_elsewhere_the_page(rf):
+    from django.http import Http404
+
+    from claims.api_base import page_not_found_json_under_api
+
+    api = page_not_found_json_under_api(rf.get("/api/schema/x"), Http404("no such schema"))
+    assert api.status_code == 404 and api["Content-Type"].startswith(JSON)
+    assert json.loads(api.content) == {
+        "error": {"code": "not_found", "message": "no such schema", "fields": {}}
+    }
+    page = page_not_found_json_under_api(rf.get("/no-such-page/"), Http404("gone"))
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
