@@ -49,6 +49,12 @@ format: venv
 
 bench: venv
 	$(PY) bench/ranking.py --sizes 1000,10000,100000
+	@# Against PostgreSQL and Redis (argmap_bench, redis db 12; see bench/common.py), ~6 min.
+	@# Larger: BENCH_NODES=200000 BENCH_REPEAT=3 make bench (docs/BENCHMARKS.md used 3-5).
+	$(PY) bench/import_export.py --nodes $${BENCH_NODES:-100000} --repeat $${BENCH_REPEAT:-1}
+	$(PY) bench/worker_ranking.py --nodes $${BENCH_NODES:-100000} --repeat $${BENCH_REPEAT:-2} \
+		--worker-runs 1
+	$(PY) bench/edit_to_fresh.py --nodes $${BENCH_EDIT_NODES:-10000} --edits 100
 
 clean:
 	rm -rf $(VENV) var

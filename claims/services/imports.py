@@ -6,9 +6,6 @@ with bulk_create. A 100k-node map costs a handful of statements per table, never
 one per row; docs/BENCHMARKS.md has the figures.
 """
 
-import io
-import re
-from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -20,14 +17,11 @@ from django.utils import timezone
 from claims.errors import Conflict, UnsupportedFormat, ValidationFailed
 from claims.formats import argmap as argmap_format
 from claims.models import Edge, Map, Node, Source
+from claims.services.bulk import Progress, rows_insert
 from claims.services.maps import map_graph_changed
 from claims.validation import check_key
 
-BATCH_SIZE = 5000  # rows per bulk_create (SQLite and other backends)
-COPY_BATCH_SIZE = 50_000  # rows per COPY statement (PostgreSQL): bounds the buffer's size
-COPY_READ_SIZE = 1 << 20
-
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
+BATCH_SIZE = 5000  # voter accounts per bulk_create
 
 
 @dataclass
@@ -78,80 +72,6 @@ def _users_by_name(usernames: set[str]) -> dict[str, int]:
 
 def _noop(stage: str, done: int, total: int) -> None:
     return None
-
-
-# ------------------------------------------------------------------ bulk row writer
-
-# COPY's text format: backslash, tab, newline and carriage return are escaped;
-# NULL is \N. (The schema refuses every other control character and NUL.)
-_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
-_COPY_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
-
-
-def _copy_text(value: object) -> str:
-    if value is None:
-        return "\\N"
-    if isinstance(value, str):
-        if _COPY_SPECIAL.search(value) is None:
-            return value
-        return _COPY_SPECIAL.sub(lambda m: _COPY_ESCAPES[m.group()], value)
-    if isinstance(value, float):
-        return repr(value)  # the shortest text that reads back as the same double
-    if isinstance(value, int):
-        return str(value)
-    return str(value)  # a datetime: ISO 8601 with its offset
-
-
-def _insert_rows(
-    model: type[models.Model],
-    columns: Sequence[str],
-    rows: Iterable[tuple],
-    *,
-    total: int,
-    stage: str | None = None,
-    report: Progress = _noop,
-) -> None:
-    """Insert `rows` (tuples of values for the fields `columns`, by attname) into `model`.
-
-    PostgreSQL: COPY FROM STDIN in batches of COPY_BATCH_SIZE rows. Other
-    backends: bulk_create in batches of BATCH_SIZE. Either way the rows go into
-    the caller's transaction and no row costs a statement of its own.
-    """
-    if total == 0:
-        return
-    postgres = connection.vendor == "postgresql"
-    batch_size = COPY_BATCH_SIZE if postgres else BATCH_SIZE
-    if postgres:
-        quote = connection.ops.quote_name
-        opts = model._meta
-        names = ", ".join(quote(opts.get_field(c).column) for c in columns)
-        sql = f"COPY {quote(opts.db_table)} ({names}) FROM STDIN"
-    done = 0
-    batch: list[tuple] = []
-
-    def flush() -> None:
-        nonlocal done
-        if postgres:
-            text = "".join(["\t".join([_copy_text(v) for v in row]) + "\n" for row in batch])
-            buffer = io.BytesIO(text.encode("utf-8"))
-            del text
-            with connection.wrap_database_errors, connection.cursor() as cursor:
-                cursor.copy_expert(sql, buffer, COPY_READ_SIZE)
-        else:
-            model.objects.bulk_create(
-                [model(**dict(zip(columns, row, strict=True))) for row in batch]
-            )
-        done += len(batch)
-        batch.clear()
-        if stage is not None:
-            report(stage, done, total)
-
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= batch_size:
-            flush()
-    if batch:
-        flush()
 
 
 # ---------------------------------------------------------------------------- import
@@ -234,7 +154,7 @@ def map_import(
     now = timezone.now()
 
     nodes = doc["nodes"]
-    _insert_rows(
+    rows_insert(
         Node,
         (
             "map_id",
@@ -267,11 +187,11 @@ def map_import(
         ),
         total=len(nodes),
         stage="nodes",
-        report=report,
+        progress=report,
     )
     node_ids = dict(Node.objects.filter(map_id=map_id).values_list("key", "id"))
 
-    _insert_rows(
+    rows_insert(
         Source,
         ("node_id", "position", "document", "locator", "quote"),
         (
@@ -283,7 +203,7 @@ def map_import(
     )
 
     edges = doc["edges"]
-    _insert_rows(
+    rows_insert(
         Edge,
         ("map_id", "source_id", "target_id", "kind", "weight", "created_by_id", "created_at"),
         (
@@ -300,19 +220,19 @@ def map_import(
         ),
         total=len(edges),
         stage="edges",
-        report=report,
+        progress=report,
     )
 
     votes = doc["votes"]
     if votes:
         user_ids = _users_by_name({v["user"] for v in votes})
-        _insert_rows(
+        rows_insert(
             Vote,
             ("user_id", "node_id", "credence", "node_revision", "created_at", "updated_at"),
             ((user_ids[v["user"]], node_ids[v["node"]], v["credence"], 1, now, now) for v in votes),
             total=len(votes),
         )
-        _insert_rows(
+        rows_insert(
             VoteHistory,
             (
                 "user_id",
@@ -339,7 +259,7 @@ def map_import(
             ),
             total=len(votes),
             stage="votes",
-            report=report,
+            progress=report,
         )
 
     map_graph_changed(map_id=map_id, action="map_import", user=owner)

@@ -1,9 +1,10 @@
 import logging
+import time
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -16,16 +17,28 @@ logger = logging.getLogger(__name__)
 DESCRIPTION_MAX_LENGTH = 5000
 
 
+# After a failed publish, skip further attempts for a few seconds: each attempt
+# against a dead broker costs the web request a connect timeout, and the sweep
+# re-enqueues every stale map once the broker is back.
+_BROKER_BACKOFF_SECONDS = 5.0
+_broker_down_until = 0.0
+
+
 def _enqueue_recompute(map_id: int) -> None:
     """Send the recompute message; a broker outage must not fail the user's write.
 
     The change is already committed; the periodic sweep picks the map up later.
     """
+    global _broker_down_until
     from cruxes.tasks import recompute_ranking
 
+    if time.monotonic() < _broker_down_until:
+        logger.warning("broker recently unreachable; recompute of map %s left to the sweep", map_id)
+        return
     try:
         recompute_ranking.delay(map_id)
     except Exception:
+        _broker_down_until = time.monotonic() + _BROKER_BACKOFF_SECONDS
         logger.exception("could not enqueue recompute_ranking(%s); the sweep will retry", map_id)
 
 
@@ -82,11 +95,19 @@ def map_create(
             f"visibility must be one of {Visibility.values}",
             fields={"visibility": [f"must be one of {Visibility.values}"]},
         )
+    taken = Conflict(f"a map with slug '{slug}' already exists", fields={"slug": ["taken"]})
     if Map.objects.filter(slug=slug).exists():
-        raise Conflict(f"a map with slug '{slug}' already exists", fields={"slug": ["taken"]})
-    return Map.objects.create(
-        slug=slug, title=title, description=description, owner=owner, visibility=visibility
-    )
+        raise taken
+    try:
+        # Two requests can both pass the check: the unique slug settles it, a 409.
+        with transaction.atomic():
+            return Map.objects.create(
+                slug=slug, title=title, description=description, owner=owner, visibility=visibility
+            )
+    except IntegrityError:
+        if Map.objects.filter(slug=slug).exists():
+            raise taken from None
+        raise
 
 
 @transaction.atomic
@@ -98,10 +119,15 @@ def map_update(
     visibility: str | None = None,
 ) -> Map:
     # Title, description and visibility are not part of the graph: no version bump.
+    # Only the fields given are written: `map` was read earlier in the request,
+    # and writing back its other fields would undo a change saved meanwhile.
+    changed = ["updated_at"]
     if title is not None:
         map.title = _check_title(title)
+        changed.append("title")
     if description is not None:
         map.description = _check_description(description)
+        changed.append("description")
     if visibility is not None:
         if visibility not in Visibility.values:
             raise ValidationFailed(
@@ -109,7 +135,8 @@ def map_update(
                 fields={"visibility": [f"must be one of {Visibility.values}"]},
             )
         map.visibility = visibility
-    map.save(update_fields=["title", "description", "visibility", "updated_at"])
+        changed.append("visibility")
+    map.save(update_fields=changed)
     return map
 
 

@@ -19,7 +19,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from claims import services as claims_services
-from claims.errors import NotFound, StaleRevision
+from claims.errors import Conflict, NotFound, StaleRevision
 from claims.models import Edge, Map, MapChange, MapMember, Node, NodeRevision
 from claims.services import edge_create, edge_delete, map_create, node_create, node_update
 from cruxes.models import Vote, VoteAction, VoteHistory
@@ -358,6 +358,19 @@ def test_concurrent_nodes_with_one_title_get_distinct_keys(graph):
     assert len(keys) == n and "same-title" in keys
 
 
+def test_concurrent_creation_of_one_map_slug_is_one_map_and_the_rest_conflict(graph):
+    people = [UserFactory(username=f"mapper{i}") for i in range(THREADS)]
+
+    def work(i: int) -> Map:
+        return map_create(slug="wanted", title=f"Mine {i}", owner=people[i])
+
+    results = run_together(THREADS, work)
+    assert unexpected(results, Conflict) == []  # the database's refusal would be a 400
+    assert sum(isinstance(r, Map) for r in results) == 1
+    assert all(r.fields == {"slug": ["taken"]} for r in results if isinstance(r, Conflict))
+    assert Map.objects.filter(slug="wanted").count() == 1
+
+
 def test_votes_on_a_frame_do_not_deadlock_with_subframe_links_to_it(graph):
     """A vote locks the node, a subframe link the map and then its ends: no lock cycle."""
     the_map, frame = graph["map"], graph["frame"]
@@ -387,6 +400,20 @@ def test_votes_on_a_frame_do_not_deadlock_with_subframe_links_to_it(graph):
     assert unexpected(results) == []
     assert Vote.objects.filter(node=frame).count() == THREADS // 2
     assert not Edge.objects.filter(map=the_map, kind="subframe_of").exists()
+
+
+def test_two_requests_changing_different_fields_of_a_map_both_count(graph):
+    """Both loaded the map before either saved: neither writes back the other's field."""
+    first, second = (Map.objects.get(pk=graph["map"].pk) for _ in range(2))
+    claims_services.map_update(map=first, title="Renamed")
+    claims_services.map_update(map=second, description="Described")
+    claims_services.map_update(map=first, visibility="private")
+    the_map = Map.objects.get(pk=graph["map"].pk)
+    assert (the_map.title, the_map.description, the_map.visibility) == (
+        "Renamed",
+        "Described",
+        "private",
+    )
 
 
 # --- a request that loses a race with a delete ------------------------------------

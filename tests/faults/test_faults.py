@@ -63,8 +63,8 @@ def test_broker_down_edits_commit_and_the_sweep_repairs_after(live_server, recor
     voters = [UserFactory(username=f"v{i}") for i in range(50)]
     from rest_framework.authtoken.models import Token
 
-    tokens = [Token.objects.create(user=v).key for v in voters]
-    owner_token = Token.objects.create(user=owner).key
+    tokens = [Token.objects.get_or_create(user=v)[0].key for v in voters]
+    owner_token = Token.objects.get_or_create(user=owner)[0].key
     with celery_worker(beat=True, purge=False, env={"RANKING_SWEEP_SECONDS": "2"}):
         for m in maps:
             wait_for(lambda m=m: not latest(m)["stale"], timeout=20)

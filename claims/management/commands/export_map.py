@@ -64,6 +64,7 @@ class _terminal_progress:  # noqa: N801 (used like a function)
 
         bar = self.bars.get(stage)
         if bar is None:
+            self.close()  # the stages come one after the other: one bar at a time
             bar = self.bars[stage] = tqdm(
                 total=total, desc=stage, unit="row", leave=False, file=sys.stderr
             )
@@ -71,4 +72,4 @@ class _terminal_progress:  # noqa: N801 (used like a function)
 
     def close(self) -> None:
         for bar in self.bars.values():
-            bar.close()
+            bar.close()  # closing twice is harmless

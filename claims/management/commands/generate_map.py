@@ -53,5 +53,5 @@ def _terminal_bar(stream: object, nodes: int):
         leave=False,
         file=sys.stderr,
         disable=not stream.isatty(),  # type: ignore[attr-defined]
-        postfix={"nodes": nodes},
+        postfix=f"{nodes:,} nodes",
     )
