@@ -113,16 +113,23 @@ def map_import(
     visibility: str | None = None,
     progress: Progress | None = None,
     skipped: dict[str, int] | None = None,
+    keep_votes: bool = True,
 ) -> ImportResult:
     """Create a map from an argmap JSON v1 document in one transaction.
 
     Nothing is written unless the whole document is valid; on any problem the
-    database is left exactly as it was.
+    database is left exactly as it was. `keep_votes=False` (uploads by users)
+    drops the file's votes and counts them as skipped: a file must not cast
+    votes in other people's names.
     """
     from cruxes.models import Vote, VoteAction, VoteHistory
 
     report = progress or _noop
     doc = parse_argmap(data)
+    skipped = dict(skipped or {})
+    if not keep_votes and doc["votes"]:
+        skipped["votes"] = len(doc["votes"])
+        doc["votes"] = []
     meta = doc["map"]
     if slug is not None:
         meta["slug"] = check_key(slug, field="slug")
@@ -298,7 +305,9 @@ def map_import_upload(
     """An uploaded argmap or AIF file as a new map owned by `owner` (all or nothing)."""
     fmt = format or _detect_format(data)
     if fmt == "argmap":
-        return map_import(data=data, owner=owner, slug=slug, visibility=visibility)
+        return map_import(
+            data=data, owner=owner, slug=slug, visibility=visibility, keep_votes=False
+        )
     if fmt != "aif":
         raise UnsupportedFormat(
             f"import format must be argmap or aif, not {fmt[:40]!r}",
