@@ -3,7 +3,6 @@
 import json
 import logging
 import math
-import re
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
@@ -26,6 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from claims.errors import ArgmapError, PayloadTooLarge
+from claims.formats import strict_json
 
 logger = logging.getLogger(__name__)
 
@@ -125,63 +125,6 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
 MAX_JSON_BODY_BYTES = 2 * 1024 * 1024
 MAX_JSON_DEPTH = 32
 MAX_JSON_INT_DIGITS = 30
-_JSON_STRING_RE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
-_NOT_BRACKETS_RE = re.compile(r"[^\[\]{}]+")
-_OPEN_CLOSE = str.maketrans("{}", "[]")
-
-
-class _RefusedJson(ValueError):
-    pass
-
-
-def _refuse_constant(name: str) -> float:
-    raise _RefusedJson(f"{name} is not a JSON number (numbers must be finite)")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise _RefusedJson(f"the number {text[:40]} is too large")
-    return value
-
-
-def _bounded_int(text: str) -> int:
-    if len(text.lstrip("-")) > MAX_JSON_INT_DIGITS:
-        raise _RefusedJson(f"an integer of {len(text)} digits is too large")
-    return int(text)
-
-
-def _object_without_duplicates(pairs: list[tuple[str, object]]) -> dict:
-    obj = dict(pairs)
-    if len(obj) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise _RefusedJson(f"duplicate key {key[:40]!r} in an object")
-            seen.add(key)
-    return obj
-
-
-def _too_deep(text: str) -> bool:
-    """Whether arrays and objects nest deeper than MAX_JSON_DEPTH (brackets in strings ignored)."""
-    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
-        return False
-    brackets = _NOT_BRACKETS_RE.sub("", _JSON_STRING_RE.sub("", text)).translate(_OPEN_CLOSE)
-    # Peel innermost pairs at C speed; only a deep (or unbalanced) rest is walked.
-    rest = brackets
-    for _ in range(MAX_JSON_DEPTH):
-        shorter = rest.replace("[]", "")
-        if shorter == rest:
-            break
-        rest = shorter
-    if not rest:
-        return False
-    depth = 0
-    for char in brackets:
-        depth += 1 if char == "[" else -1
-        if depth > MAX_JSON_DEPTH:
-            return True
-    return False
 
 
 class StrictJSONParser(JSONParser):
@@ -219,26 +162,13 @@ class StrictJSONParser(JSONParser):
                 f"the body is not valid {encoding}: {exc.reason} at byte {exc.start}"
             ) from None
         text = text.removeprefix("\ufeff")
-        if _too_deep(text):
-            raise exceptions.ParseError(
-                f"arrays and objects nest more than {MAX_JSON_DEPTH} levels deep"
-            )
         try:
-            data = json.loads(
-                text,
-                parse_constant=_refuse_constant,
-                parse_float=_finite_float,
-                parse_int=_bounded_int,
-                object_pairs_hook=_object_without_duplicates,
+            data = strict_json.loads(
+                text, max_depth=MAX_JSON_DEPTH, max_int_digits=MAX_JSON_INT_DIGITS
             )
-        except json.JSONDecodeError as exc:
-            raise exceptions.ParseError(
-                f"invalid JSON: {exc.msg.removesuffix(' at')} (line {exc.lineno}, "
-                f"column {exc.colno})"
-            ) from None
-        except _RefusedJson as exc:
-            raise exceptions.ParseError(f"invalid JSON: {exc}") from None
-        except (ValueError, RecursionError) as exc:
+        except strict_json.TooDeep as exc:
+            raise exceptions.ParseError(str(exc)) from None
+        except strict_json.StrictJsonError as exc:
             raise exceptions.ParseError(f"invalid JSON: {exc}") from None
         try:
             json.dumps(data, ensure_ascii=False).encode("utf-8")

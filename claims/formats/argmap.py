@@ -32,6 +32,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from claims.formats import strict_json
+
 FORMAT_NAME = "argmap"
 FORMAT_VERSION = 1
 
@@ -699,78 +701,6 @@ class _Problems:
 # ---------------------------------------------------------------------------- parse
 
 
-class _BadLiteral(ValueError):
-    pass
-
-
-def _refuse_constant(name: str) -> Any:
-    raise _BadLiteral(f"{name} is not a valid JSON number (numbers must be finite)")
-
-
-def _parse_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise _BadLiteral(f"the number {text[:40]} is too large (numbers must be finite)")
-    return value
-
-
-def _parse_int(text: str) -> int:
-    if len(text) > MAX_INT_DIGITS:
-        raise _BadLiteral(f"an integer of {len(text)} digits is too long")
-    return int(text)
-
-
-def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict:
-    obj = dict(pairs)
-    if len(obj) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise _BadLiteral(f"duplicate key {_show(key)} in an object")
-            seen.add(key)
-    return obj
-
-
-# Everything but the characters that matter to nesting: quotes and brackets.
-_NESTING_BYTES = b'"[]{}'
-_OTHER_BYTES = bytes(b for b in range(256) if b not in _NESTING_BYTES)
-_STRING_BYTES_RE = re.compile(rb'"[^"]*"')
-_OPEN_CLOSE = bytes.maketrans(b"{}", b"[]")
-
-
-def _nesting_too_deep(data: bytes, limit: int) -> bool:
-    """Whether arrays and objects in JSON text nest deeper than limit (strings ignored).
-
-    Runs in C-speed passes: drop escaped backslashes and quotes, keep only quotes
-    and brackets, drop what was inside strings, then peel off innermost pairs
-    `limit` times; what is left is too deep (or unbalanced, and looked at closely).
-    """
-    if data.count(b"[") + data.count(b"{") <= limit:
-        return False
-    data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
-    # Dropping two adjacent quotes either empties a string or merges two strings
-    # with nothing between them: which brackets lie inside strings is unchanged.
-    quotes_and_brackets = data.translate(None, _OTHER_BYTES).replace(b'""', b"")
-    brackets = _STRING_BYTES_RE.sub(b"", quotes_and_brackets)
-    rest = brackets.translate(_OPEN_CLOSE)
-    for _ in range(limit):
-        shorter = rest.replace(b"[]", b"")
-        if shorter == rest:
-            break
-        rest = shorter
-    if not rest:
-        return False
-    depth = 0
-    for byte in brackets:
-        if byte == 0x5B or byte == 0x7B:  # [ {
-            depth += 1
-            if depth > limit:
-                return True
-        else:
-            depth -= 1
-    return False
-
-
 @contextlib.contextmanager
 def _gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while building a few million containers.
@@ -812,25 +742,15 @@ def parse(data: bytes | str) -> dict:
     if text.startswith("\ufeff"):
         text = text[1:]
     too_deep = f"$: nesting too deep (more than {MAX_DEPTH} levels of arrays and objects)"
-    if _nesting_too_deep(raw, MAX_DEPTH):
-        raise ArgmapFormatError([too_deep])
     try:
         with _gc_paused():
-            doc = json.loads(
-                text,
-                parse_constant=_refuse_constant,
-                parse_float=_parse_float,
-                parse_int=_parse_int,
-                object_pairs_hook=_object_without_duplicates,
+            doc = strict_json.loads(
+                text, raw=raw, max_depth=MAX_DEPTH, max_int_digits=MAX_INT_DIGITS
             )
-    except json.JSONDecodeError as exc:
-        raise ArgmapFormatError(
-            [f"$: invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"]
-        ) from None
-    except _BadLiteral as exc:
-        raise ArgmapFormatError([f"$: invalid JSON: {exc}"]) from None
-    except RecursionError:
+    except strict_json.TooDeep:
         raise ArgmapFormatError([too_deep]) from None
+    except strict_json.StrictJsonError as exc:
+        raise ArgmapFormatError([f"$: invalid JSON: {exc}"]) from None
     if not isinstance(doc, dict):
         raise ArgmapFormatError([f"$: expected an object, got {_json_type(doc)}"])
     return doc

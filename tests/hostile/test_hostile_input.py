@@ -115,7 +115,7 @@ REQUESTS = {
         413,
         "too large",
         b'{"credence": 0.5, "pad": "' + b"x" * (50 * MB) + b'"}',
-        forbid=("claims.api_base", "_too_deep"),
+        forbid=("claims.formats.strict_json", "loads"),
     ),
     "empty body": Hostile("PUT", VOTE, 400, "required", b""),
     "duplicate keys": Hostile(
