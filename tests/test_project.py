@@ -86,7 +86,10 @@ def test_deploy_checks_pass_with_production_settings():
         "SECRET_KEY": "p" * 20 + "Qz8-kLmN3vX_aB9cD2eF5gH7jK0" + "r" * 10,
         "ALLOWED_HOSTS": "argmap.example.org",
     }
-    clean = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY")}
+    # The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for their own process; a
+    # deployment does not, and check --deploy rightly refuses it.
+    dropped = ("DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    clean = {k: v for k, v in os.environ.items() if k not in dropped}
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=REPO,
