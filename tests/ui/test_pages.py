@@ -184,3 +184,69 @@ def test_hostile_text_is_escaped_in_every_page(client, owner):
         body = client.get(url).content.decode()
         assert "<script>alert" not in body, url
         assert "<img src=x" not in body, url
+
+
+FORMS = {
+    "add": lambda crux, other: (
+        f"/maps/secret/nodes/{crux.key}/add/",
+        {"kind": "claim", "title": "New claim", "link_kind": "supports", "weight": "0.5"},
+    ),
+    "link": lambda crux, other: (
+        f"/maps/secret/nodes/{crux.key}/link/",
+        {"kind": "related", "target": other.key, "weight": "0.5"},
+    ),
+    "edit": lambda crux, other: (
+        f"/maps/secret/nodes/{crux.key}/edit/",
+        {"title": "Reworded", "text": "", "revision": "1"},
+    ),
+    "vote": lambda crux, other: (f"/maps/secret/nodes/{crux.key}/vote/", {"percent": "40"}),
+}
+# who may post each form on a private map: anonymous and outsiders cannot see it (404),
+# voters may only vote (403 for the rest), editors and the owner may do everything.
+FORM_EXPECTED = {
+    "anonymous": {"add": 404, "link": 404, "edit": 404, "vote": 404},
+    "outsider": {"add": 404, "link": 404, "edit": 404, "vote": 404},
+    "voter": {"add": 403, "link": 403, "edit": 403, "vote": 302},
+    "editor": {"add": 302, "link": 302, "edit": 302, "vote": 302},
+    "owner": {"add": 302, "link": 302, "edit": 302, "vote": 302},
+}
+
+
+@pytest.mark.parametrize("form", list(FORMS))
+@pytest.mark.parametrize("who", list(FORM_EXPECTED))
+def test_every_form_obeys_the_permission_table(client, private_map, who, form, request, counts):
+    if who != "anonymous":
+        client.force_login(request.getfixturevalue(who))
+    crux, other = Node.objects.filter(map=private_map, kind="crux").order_by("key")[:2]
+    url, data = FORMS[form](crux, other)
+    before = counts()
+    response = client.post(url, data)
+    expected = FORM_EXPECTED[who][form]
+    assert response.status_code == expected, response.content[:300]
+    if expected != 302:
+        assert counts() == before  # a refused form writes nothing
+
+
+def test_exports_are_downloads_not_pages(client, private_map, owner):
+    client.force_login(owner)
+    for fmt in ("argmap", "aif", "graphml", "argdown"):
+        response = client.get(f"/maps/secret/export/{fmt}/")
+        assert response["Content-Disposition"].startswith("attachment;")
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert not response["Content-Type"].startswith("text/html")
+
+
+def test_session_authenticated_api_writes_need_csrf(private_map, voter):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(voter)
+    crux = Node.objects.filter(map=private_map, kind="crux").first()
+    response = strict.put(
+        f"/api/v1/maps/secret/nodes/{crux.key}/vote/",
+        {"credence": 0.4},
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["error"]["message"]
+    assert not Vote.objects.filter(user=voter).exists()
