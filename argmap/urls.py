@@ -7,6 +7,7 @@ from claims.api_base import api_not_found
 from cruxes import apis as cruxes_apis
 
 api = [
+    path("health/", claims_apis.HealthApi.as_view()),
     path("auth/register/", claims_apis.RegisterApi.as_view()),
     path("auth/token/", claims_apis.TokenApi.as_view()),
     path("maps/", claims_apis.MapListApi.as_view()),

@@ -48,6 +48,23 @@ from claims.models import (
 )
 from claims.selectors import map_export_as, map_export_chunks, node_get, node_revisions
 
+# --- health ---------------------------------------------------------------
+
+
+class HealthApi(ApiView):
+    """Liveness: answers without touching the database (also the benchmarks' baseline)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes: list = []
+
+    @extend_schema(
+        responses={200: inline_serializer("Health", {"status": serializers.CharField()})}
+    )
+    def get(self, request):
+        return Response({"status": "ok"})
+
+
 # --- accounts -------------------------------------------------------------
 
 

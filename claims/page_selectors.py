@@ -252,8 +252,20 @@ def node_page(*, the_map: Map, node: Node, user) -> dict:
     }
 
 
-def graph_elements(*, the_map: Map, frame: Node | None, kinds: set[str]) -> dict:
-    """Cytoscape elements: every node and edge, or what bears on one frame."""
+GRAPH_LIMIT = 600
+
+
+def graph_elements(
+    *, the_map: Map, frame: Node | None, kinds: set[str], limit: int = GRAPH_LIMIT
+) -> dict:
+    """Cytoscape elements: what bears on one frame (or on any frame), nearest first.
+
+    A breadth-first walk against the edges from the frame (or from every frame)
+    keeps the `limit` nodes closest to it: beyond a thousand or so nodes a
+    drawing is neither fast nor readable, and `total` tells how many bear on it.
+    """
+    from collections import deque
+
     nodes = {
         pk: {"key": key, "kind": kind, "title": title}
         for pk, key, kind, title in Node.objects.filter(map=the_map).values_list(
@@ -263,24 +275,40 @@ def graph_elements(*, the_map: Map, frame: Node | None, kinds: set[str]) -> dict
     edges = list(
         Edge.objects.filter(map=the_map).values_list("source_id", "target_id", "kind", "weight")
     )
-    keep = set(nodes)
+    into: dict[int, list[int]] = defaultdict(list)
+    for s, t, kind, _ in edges:
+        if kind != EdgeKind.RELATED:  # only what bears on a frame (or is part of it)
+            into[t].append(s)
     if frame is not None:
-        into: dict[int, list[int]] = defaultdict(list)
-        for s, t, kind, _ in edges:
-            if kind in (EdgeKind.SUPPORTS, EdgeKind.UNDERMINES, EdgeKind.SUBFRAME_OF):
-                into[t].append(s)
-        keep, stack = {frame.pk}, [frame.pk]
-        while stack:
-            for s in into[stack.pop()]:
-                if s not in keep:
-                    keep.add(s)
-                    stack.append(s)
-    keep = {pk for pk in keep if nodes[pk]["kind"] in kinds}
+        starts = [frame.pk]
+    else:
+        starts = sorted(
+            (pk for pk, n in nodes.items() if n["kind"] == NodeKind.FRAME),
+            key=lambda pk: nodes[pk]["key"],
+        )
+    reached: dict[int, None] = dict.fromkeys(starts)  # insertion order = nearest first
+    queue = deque(starts)
+    while queue:
+        for s in into[queue.popleft()]:
+            if s not in reached:
+                reached[s] = None
+                queue.append(s)
+    if frame is None:  # the whole map: nodes no frame reaches come last
+        reached.update(dict.fromkeys(sorted(nodes, key=lambda pk: nodes[pk]["key"])))
+    candidates = [pk for pk in reached if nodes[pk]["kind"] in kinds]
+    keep = set(candidates[:limit])
     return {
+        "total": len(candidates),
+        "shown": len(keep),
         "nodes": [
-            {"data": {"id": n["key"], "label": n["title"], "kind": n["kind"]}}
-            for pk, n in nodes.items()
-            if pk in keep
+            {
+                "data": {
+                    "id": nodes[pk]["key"],
+                    "label": nodes[pk]["title"],
+                    "kind": nodes[pk]["kind"],
+                }
+            }
+            for pk in candidates[:limit]
         ],
         "edges": [
             {

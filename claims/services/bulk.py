@@ -2,8 +2,9 @@
 
 PostgreSQL: COPY FROM STDIN from an in-memory buffer, a batch of rows per
 statement. Other backends (SQLite for `make run`): bulk_create. Rows are plain
-tuples, not model instances: building 10^5 instances and having bulk_create
-compile them costs ~100 µs a row, COPY about 2 µs.
+tuples, not model instances: model instances through bulk_create cost ~100 µs a
+row on the development machine (docs/BENCHMARKS.md), tuples through COPY about a
+tenth of that, most of it PostgreSQL's own work (indexes, constraints).
 
 Nothing here runs model logic: no save(), no signals, no auto_now. The caller
 passes every column the table needs (timestamps included); the database's
@@ -41,10 +42,10 @@ def _copy_text(value: object) -> str:
 def _line_maker(model: type[models.Model], columns: Sequence[str]) -> Callable[[tuple], str]:
     """A function writing one row as a line of COPY text.
 
-    str() is right as it is for numbers (the shortest repr that reads back as
-    the same double, numpy's float64 included), integers, dates and booleans;
-    only text columns (which may need escaping) and nullable ones (None is \\N)
-    go through _copy_text, which keeps the cost to about a microsecond a row.
+    str() (here "%s") is right as it is for numbers (the shortest repr that reads
+    back as the same double, numpy's float64 included), integers, dates and
+    booleans; only text columns (which may need escaping) and nullable ones (None
+    is \\N) go through _copy_text. A few microseconds a row, mostly float repr.
     """
     fields = [model._meta.get_field(name) for name in columns]
     if any(isinstance(field, models.JSONField | models.BinaryField) for field in fields):
@@ -54,11 +55,13 @@ def _line_maker(model: type[models.Model], columns: Sequence[str]) -> Callable[[
         i for i, field in enumerate(fields) if field.null or isinstance(field, text_types)
     )
 
+    template = "\t".join(["%s"] * len(fields))  # one formatting call per row
+
     def line(row: tuple) -> str:
-        values = list(map(str, row))
+        values = list(row)
         for i in special:
-            values[i] = _copy_text(row[i])
-        return "\t".join(values)
+            values[i] = _copy_text(values[i])
+        return template % tuple(values)
 
     return line
 

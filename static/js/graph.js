@@ -13,9 +13,13 @@
     .then((r) => r.json())
     .then((elements) => {
       const big = elements.nodes.length > 400;
+      if (elements.total > elements.shown) {
+        info.textContent = `Showing the ${elements.shown} nodes nearest the frame` +
+          ` of ${elements.total} that bear on it; filter by kind or pick a subframe to see more.`;
+      }
       const cy = cytoscape({
         container: box,
-        elements: elements,
+        elements: { nodes: elements.nodes, edges: elements.edges },
         wheelSensitivity: 0.3,
         textureOnViewport: big,
         hideEdgesOnViewport: big,
@@ -35,7 +39,7 @@
           { selector: 'edge[kind = "subframe_of"]', style: { "line-style": "dashed", "line-color": "#5b3fa0", "target-arrow-color": "#5b3fa0" } },
           { selector: 'edge[kind = "related"]', style: { "line-style": "dotted", "target-arrow-shape": "none" } },
         ],
-        layout: elements.nodes.length > 800
+        layout: elements.nodes.length > 300
           ? { name: "breadthfirst", directed: true, spacingFactor: 0.8 }
           : { name: "dagre", rankDir: "BT", nodeSep: 12, rankSep: 60, animate: false },
       });

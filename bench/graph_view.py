@@ -1,0 +1,137 @@
+"""How long the frame-filtered graph view of a 10k-node map takes to render in Chromium.
+
+    python bench/graph_view.py [--nodes 10000] [--repeat 5]
+
+Imports a synthetic map (once) into the benchmark database, serves argmap with
+gunicorn on loopback, and opens /maps/{slug}/graph/?frame={key} in Debian's
+headless Chromium (Playwright) for the frame with the most nodes bearing on it.
+Reports the time from navigation start until Cytoscape has laid out and drawn
+the graph (the page sets data-ready), median of the repeats. Target: <= 2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import PY, REPO, bench_environment, ensure_database, machine, setup_django, table  # noqa: E402,I001
+
+PORT = 8125
+
+
+def prepare(nodes: int) -> tuple[str, list[tuple[str, int]]]:
+    setup_django()
+    from claims.models import Map, Node
+    from claims.page_selectors import graph_elements
+    from claims.services import map_import
+    from claims.synthetic import generate_map
+
+    slug = f"bench-graph-{nodes}"
+    if not Map.objects.filter(slug=slug).exists():
+        doc = generate_map(nodes, seed=21)
+        doc["map"]["slug"] = slug
+        map_import(data=doc, owner=None)
+    the_map = Map.objects.get(slug=slug)
+    sizes = []
+    for frame in Node.objects.filter(map=the_map, kind="frame"):
+        elements = graph_elements(the_map=the_map, frame=frame, kinds={"frame", "claim", "crux"})
+        sizes.append((frame.key, len(elements["nodes"])))
+    sizes.sort(key=lambda s: -s[1])
+    return slug, sizes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--nodes", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    os.environ.setdefault(
+        "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/argmap_bench_graph"
+    )
+    os.environ.setdefault("BENCH_REDIS_URL", "redis://127.0.0.1:6379/10")
+    bench_environment()
+    ensure_database()
+    # DEBUG is off here, as in production: static files come from collectstatic.
+    subprocess.run([PY, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=REPO, check=True)
+    slug, sizes = prepare(args.nodes)
+    print(f"nodes shown per frame filter: {sizes}")
+    frame, shown = sizes[0]
+    server = subprocess.Popen(
+        [
+            PY,
+            "-m",
+            "gunicorn",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{PORT}",
+            "--log-level",
+            "warning",
+            "argmap.wsgi:application",
+        ],
+        cwd=REPO,
+        env=os.environ.copy(),
+    )
+    base = f"http://127.0.0.1:{PORT}"
+    timings = []
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/api/v1/health/", timeout=1)  # noqa: S310
+                break
+            except OSError:
+                time.sleep(0.2)
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"),
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                ],
+            )
+            for _ in range(args.repeat + 1):  # the first run warms the server up
+                page = browser.new_page(viewport={"width": 1200, "height": 900})
+                started = time.perf_counter()
+                page.goto(f"{base}/maps/{slug}/graph/?frame={frame}")
+                page.wait_for_selector("#graph[data-ready='1']", timeout=120_000)
+                timings.append(time.perf_counter() - started)
+                page.close()
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    timings = timings[1:]
+    med = statistics.median(timings)
+    print(f"machine: {machine()}")
+    print(f"command: python bench/graph_view.py --nodes {args.nodes} --repeat {args.repeat}")
+    print(
+        table(
+            ["map", "frame (nodes shown)", "render s, median (min-max)", "target"],
+            [
+                [
+                    f"{args.nodes:,} nodes",
+                    f"{frame} ({shown:,})",
+                    f"{med:.2f} ({min(timings):.2f}-{max(timings):.2f})",
+                    f"<= 2 s: {'met' if med <= 2 else 'missed'}",
+                ]
+            ],
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
