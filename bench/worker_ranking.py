@@ -7,7 +7,7 @@ bench/common.py), then per repeat, in this process, times the three steps of
 cruxes.services.ranking_compute:
 
 * load: ranking_snapshot (the map's version, nodes with their credences, edges),
-* engine: cruxes.ranking.rank,
+* engine: cruxes.ranking.rank, with the worker's min_delta (or --min-delta),
 * store: ranking_store (the run and its score rows) plus the deferred foreign-key
   checks that would run at commit; rolled back, so every repeat stores afresh.
 
@@ -56,17 +56,16 @@ def ensure_map(nodes: int, seed: int) -> int:
 def time_steps(map_id: int, min_delta: float | None = None) -> dict[str, float]:
     from django.db import connection, transaction
 
-    from cruxes import ranking
+    from cruxes import ranking, services
     from cruxes.services import ranking_snapshot, ranking_store
 
     out = {}
     t0 = time.perf_counter()
     version, nodes, edges = ranking_snapshot(map_id)
     t1 = time.perf_counter()
-    if min_delta is None:
-        result = ranking.rank(nodes, edges)  # as cruxes.services.ranking_compute calls it
-    else:
-        result = ranking.rank(nodes, edges, min_delta=min_delta)
+    if min_delta is None:  # what cruxes.services.ranking_compute passes
+        min_delta = getattr(services, "STORED_MIN_DELTA", 0.0)
+    result = ranking.rank(nodes, edges, min_delta=min_delta)
     t2 = time.perf_counter()
     try:
         with transaction.atomic():
@@ -123,6 +122,12 @@ def time_worker(map_id: int, runs: int) -> tuple[list[float], float]:
     return times, peak
 
 
+def _min_delta(override: float | None) -> float:
+    from cruxes import services
+
+    return override if override is not None else getattr(services, "STORED_MIN_DELTA", 0.0)
+
+
 def _peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -140,8 +145,8 @@ def main(argv: list[str] | None = None) -> int:
         "--min-delta",
         type=float,
         default=None,
-        help="what-if: rank with this min_delta (fewer per-frame score rows to store); "
-        "the worker itself is not changed, so --worker-runs still measures the default",
+        help="what-if: rank with this min_delta instead of the worker's "
+        "(cruxes.services.STORED_MIN_DELTA); --worker-runs still measures the worker's",
     )
     args = ap.parse_args(argv)
 
@@ -167,7 +172,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"\n{first['nodes']:,} nodes, {first['edges']:,} edges, {first['cruxes']:,} cruxes; "
         f"{first['rows']:,} score rows per run; {args.repeat} repeats"
-        + (f"; what-if: rank(min_delta={args.min_delta:g})" if args.min_delta is not None else "")
+        + f"; rank(min_delta={_min_delta(args.min_delta):g})"
+        + (" (what-if)" if args.min_delta is not None else " (as the worker)")
         + "\n"
     )
     load = [s["load"] for s in steps]
