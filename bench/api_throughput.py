@@ -21,17 +21,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (  # noqa: E402
-    PY,
-    REPO,
     bench_environment,
     ensure_database,
+    gunicorn_server,
     machine,
     setup_django,
     table,
@@ -121,30 +118,7 @@ def main() -> None:
     lua = lua.replace("{SLUG}", slug)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(lua)
-    server = subprocess.Popen(
-        [
-            PY,
-            "-m",
-            "gunicorn",
-            "-w",
-            "2",
-            "-b",
-            f"127.0.0.1:{PORT}",
-            "--log-level",
-            "warning",
-            "argmap.wsgi:application",
-        ],
-        cwd=REPO,
-        env=os.environ.copy(),
-    )
-    base = f"http://127.0.0.1:{PORT}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/api/v1/health/", timeout=1)  # noqa: S310
-                break
-            except OSError:
-                time.sleep(0.2)
+    with gunicorn_server(PORT) as base:
         wrk(f"{base}/api/v1/health/", 2, args.connections, None)  # warm-up
         health, votes, errors = [], [], 0
         for _ in range(args.rounds):
@@ -154,10 +128,7 @@ def main() -> None:
             rps, err = wrk(base, args.seconds, args.connections, script.name)
             votes.append(rps)
             errors += err
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        os.unlink(script.name)
+    os.unlink(script.name)
     ratio = statistics.median(votes) / statistics.median(health)
     print(f"machine: {machine()}")
     print(

@@ -13,6 +13,7 @@ memory and slows the ORM), with a throwaway SECRET_KEY and throttles opened wide
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import resource
@@ -22,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -161,3 +162,38 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 
 def verdict(value: float, limit: float) -> str:
     return "met" if value <= limit else "**missed**"
+
+
+@contextlib.contextmanager
+def gunicorn_server(port: int, workers: int = 2) -> Iterator[str]:
+    """argmap under gunicorn on loopback, ready when this yields its base URL."""
+    import urllib.request
+
+    server = subprocess.Popen(
+        [
+            PY,
+            "-m",
+            "gunicorn",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "argmap.wsgi:application",
+        ],
+        cwd=REPO,
+        env=os.environ.copy(),
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(f"{base}/api/v1/health/", timeout=1)  # noqa: S310
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -17,12 +17,20 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import PY, REPO, bench_environment, ensure_database, machine, setup_django, table  # noqa: E402,I001
+from bench.common import (
+    PY,
+    REPO,
+    bench_environment,
+    ensure_database,
+    gunicorn_server,
+    machine,
+    setup_django,
+    table,
+)  # noqa: E402,I001
 
 PORT = 8125
 
@@ -64,31 +72,8 @@ def main() -> None:
     slug, sizes = prepare(args.nodes)
     print(f"nodes shown per frame filter: {sizes}")
     frame, shown = sizes[0]
-    server = subprocess.Popen(
-        [
-            PY,
-            "-m",
-            "gunicorn",
-            "-w",
-            "2",
-            "-b",
-            f"127.0.0.1:{PORT}",
-            "--log-level",
-            "warning",
-            "argmap.wsgi:application",
-        ],
-        cwd=REPO,
-        env=os.environ.copy(),
-    )
-    base = f"http://127.0.0.1:{PORT}"
     timings = []
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/api/v1/health/", timeout=1)  # noqa: S310
-                break
-            except OSError:
-                time.sleep(0.2)
+    with gunicorn_server(PORT) as base:
         from playwright.sync_api import sync_playwright
 
         with sync_playwright() as p:
@@ -111,9 +96,6 @@ def main() -> None:
                 timings.append(time.perf_counter() - started)
                 page.close()
             browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     timings = timings[1:]
     med = statistics.median(timings)
     print(f"machine: {machine()}")

@@ -8,7 +8,6 @@ selector, answer with an output serializer. Keys and slugs in URLs, never ids
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db.models import Count, Q
-from django.http import HttpResponse, StreamingHttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
@@ -26,6 +25,7 @@ from claims.api_base import (
     StrictIntegerField,
     errors,
 )
+from claims.downloads import EXPORT_FORMATS, export_response
 from claims.errors import (
     NotAuthenticated,
     NotFound,
@@ -46,7 +46,7 @@ from claims.models import (
     NodeKind,
     Visibility,
 )
-from claims.selectors import map_export_as, map_export_chunks, node_get, node_revisions
+from claims.selectors import node_get, node_revisions
 
 # --- health ---------------------------------------------------------------
 
@@ -472,13 +472,6 @@ class EdgeDetailApi(ApiView):
 
 # --- import and export ----------------------------------------------------
 
-EXPORT_FORMATS = {
-    "argmap": ("application/json", "argmap.json"),
-    "aif": ("application/json", "aif.json"),
-    "graphml": ("application/xml", "graphml"),
-    "argdown": ("text/plain; charset=utf-8", "argdown"),
-}
-
 
 class ExportApi(ApiView):
     @extend_schema(
@@ -492,19 +485,7 @@ class ExportApi(ApiView):
             raise UnsupportedFormat(
                 f"format must be one of {list(EXPORT_FORMATS)}", fields={"format": ["unsupported"]}
             )
-        content_type, suffix = EXPORT_FORMATS[fmt]
-        if fmt == "argmap":
-            # Streamed from the database as it is written: flat memory for any map size.
-            # No votes: individual votes are never exposed through the API.
-            response = StreamingHttpResponse(
-                map_export_chunks(map=the_map, votes=False), content_type=content_type
-            )
-        else:
-            response = HttpResponse(
-                map_export_as(map=the_map, format=fmt), content_type=content_type
-            )
-        response["Content-Disposition"] = f'attachment; filename="{the_map.slug}.{suffix}"'
-        return response
+        return export_response(map=the_map, format=fmt)
 
 
 class ImportOutput(serializers.Serializer):

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from claims import page_selectors, services
 from claims.access import Need, map_get_for_user, map_role, maps_visible_to
+from claims.downloads import EXPORT_FORMATS, export_response
 from claims.errors import (
     ArgmapError,
     NotAuthenticated,
@@ -33,7 +34,7 @@ from claims.forms import (
     add_service_error,
 )
 from claims.models import Node, NodeKind
-from claims.selectors import map_export_as, node_get
+from claims.selectors import node_get
 from claims.services.accounts import login_failed, login_locked, login_succeeded
 
 
@@ -341,25 +342,13 @@ def search_options(request, slug):
     return render(request, "claims/_options.html", {"nodes": nodes})
 
 
-EXPORT_TYPES = {
-    "argmap": ("application/json", "argmap.json"),
-    "aif": ("application/json", "aif.json"),
-    "graphml": ("application/xml", "graphml"),
-    "argdown": ("text/plain; charset=utf-8", "argdown"),
-}
-
-
 @require_GET
 @html_errors
 def export_file(request, slug, fmt):
     the_map = map_get_for_user(user=request.user, slug=slug)
-    if fmt not in EXPORT_TYPES:
+    if fmt not in EXPORT_FORMATS:
         raise Http404("unknown format")
-    content_type, suffix = EXPORT_TYPES[fmt]
-    response = HttpResponse(map_export_as(map=the_map, format=fmt), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{the_map.slug}.{suffix}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return export_response(map=the_map, format=fmt)
 
 
 @require_http_methods(["GET", "POST"])
