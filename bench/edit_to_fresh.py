@@ -187,6 +187,7 @@ def burst(the_map, votes: int, seconds: float, rng: random.Random, via: str, thr
 
 
 def endpoints(the_map, repeat: int) -> list[list[str]]:
+    from django.core.cache import cache
     from rest_framework.test import APIClient
 
     client = APIClient()
@@ -203,18 +204,22 @@ def endpoints(the_map, repeat: int) -> list[list[str]]:
     rows = []
     for label, path in urls:
         url = f"/api/v1/maps/{the_map.slug}/{path}"
+        # The first request after a run renders it (and caches the ranking's JSON);
+        # the rest are what every later reader of that run gets. Both are reported.
+        cache.clear()
         times, size = [], 0
-        for _ in range(repeat):
+        for _ in range(repeat + 1):
             t0 = time.perf_counter()
             response = client.get(url)
             times.append((time.perf_counter() - t0) * 1000)
             assert response.status_code == 200
             size = len(response.content)
+        first, times = times[0], times[1:]
         target = f"≤ {ENDPOINT_MS} ms" if label.startswith("ranking, every") else ""
         verdict = (
             common.verdict(statistics.median(times), ENDPOINT_MS) if target else ""
         )  # the target names the ranking endpoint as clients call it by default
-        rows.append([label, f"`GET {url}`", common.median_range(times, "{:.0f}"),
+        rows.append([label, f"`GET {url}`", f"{first:.0f}", common.median_range(times, "{:.0f}"),
                      f"{size / 1024:.0f}", target, verdict])  # fmt: skip
     return rows
 
@@ -278,7 +283,15 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(
         common.table(
-            ["endpoint", "request", "ms, median (min-max)", "KB", "target", "verdict"],
+            [
+                "endpoint",
+                "request",
+                "first ms",
+                "ms, median (min-max) after",
+                "KB",
+                "target",
+                "verdict",
+            ],  # fmt: skip
             endpoints(the_map, args.endpoint_repeat),
         )
     )

@@ -1,5 +1,6 @@
 """REST API of credences and the crux ranking."""
 
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -101,7 +102,9 @@ class RankingApi(ApiView):
                     f"'{frame}' is a {node.kind}, not a frame", fields={"frame": ["not a frame"]}
                 )
         limit = _positive_int(request.query_params.get("limit"), "limit")
-        return Response(selectors.ranking_latest(map=the_map, frame=frame, limit=limit))
+        # Bytes, not a Response to render: the selector caches each run's JSON.
+        body = selectors.ranking_latest_json(map=the_map, frame=frame, limit=limit)
+        return HttpResponse(body, content_type="application/json")
 
 
 class RunOutput(serializers.Serializer):

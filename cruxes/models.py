@@ -109,7 +109,11 @@ class CruxScore(models.Model):
     correctly after a crux or frame it mentions is deleted.
     """
 
-    run = models.ForeignKey(RankingRun, on_delete=models.CASCADE, related_name="scores")
+    # No index of its own: both indexes below lead with run_id, and a run writes
+    # ~100k rows on a 100k-node map, each paying every index it has.
+    run = models.ForeignKey(
+        RankingRun, on_delete=models.CASCADE, related_name="scores", db_index=False
+    )
     crux_key = models.CharField(max_length=100)
     frame_key = models.CharField(max_length=100, blank=True, default="")
     score = models.FloatField()

@@ -14,6 +14,7 @@ from claims.services.maps import map_graph_changed
 from claims.validation import check_probability
 from cruxes import ranking
 from cruxes.models import CruxScore, RankingRun, RunStatus, Vote, VoteAction, VoteHistory
+from cruxes.ranking.types import gc_paused
 from cruxes.selectors import ranking_inputs
 
 logger = logging.getLogger(__name__)
@@ -125,7 +126,8 @@ def ranking_store(
     *, map_id: int, version: int, result: "ranking.RankingResult", duration_ms: int
 ) -> RankingRun | None:
     """Store a run unless one at this or a newer version exists (conditional write)."""
-    with transaction.atomic():
+    # The collector paused: the ~10^5 row tuples below are not cyclic garbage.
+    with transaction.atomic(), gc_paused():
         # Serialise writers per map on the map row; then check, then insert.
         Map.objects.select_for_update().filter(pk=map_id).first()
         latest = _latest_version(map_id)
@@ -141,28 +143,34 @@ def ranking_store(
                 {"id": f.key, "strength": f.strength, "parent": f.parent} for f in result.frames
             ],
         )
-        # Plain tuples written with COPY (rows_insert): a 100k-node map has ~400k
+        # Plain tuples written with COPY (rows_insert): a 100k-node map has ~100k
         # score rows, and model instances through bulk_create cost ~100 µs each.
+        run_id = run.pk
         rows = []
-        for crux in result.cruxes:
-            delta = max((abs(f.delta) for f in crux.frames), default=0.0)
-            rows.append(
-                (run.pk, crux.key, "", crux.score, crux.rank, delta, crux.uncertainty,
-                 crux.credence, crux.n_votes, None, None)
-            )  # fmt: skip
         per_frame: dict[str, list] = {}
         for crux in result.cruxes:
+            delta = 0.0
             for f in crux.frames:
-                per_frame.setdefault(f.frame, []).append((crux, f))
+                per_frame.setdefault(f.frame, []).append((-f.score, crux.key, f, crux))
+                if abs(f.delta) > delta:
+                    delta = abs(f.delta)
+            rows.append(
+                (run_id, crux.key, "", crux.score, crux.rank, delta, crux.uncertainty,
+                 crux.credence, crux.n_votes, None, None)
+            )  # fmt: skip
         for frame_key, entries in per_frame.items():
-            entries.sort(key=lambda e: (-e[1].score, e[0].key))
-            for rank, (crux, f) in enumerate(entries, start=1):
+            entries.sort(key=_by_score_then_key)
+            for rank, (_, key, f, crux) in enumerate(entries, start=1):
                 rows.append(
-                    (run.pk, crux.key, frame_key, f.score, rank, f.delta, crux.uncertainty,
+                    (run_id, key, frame_key, f.score, rank, f.delta, crux.uncertainty,
                      crux.credence, crux.n_votes, f.strength_if_true, f.strength_if_false)
                 )  # fmt: skip
         rows_insert(CruxScore, _SCORE_COLUMNS, rows)
         return run
+
+
+def _by_score_then_key(entry: tuple) -> tuple[float, str]:
+    return entry[0], entry[1]
 
 
 _SCORE_COLUMNS = (
