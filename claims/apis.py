@@ -47,6 +47,7 @@ from claims.models import (
     Visibility,
 )
 from claims.selectors import node_get, node_revisions
+from claims.validation import check_key
 
 # --- health ---------------------------------------------------------------
 
@@ -400,6 +401,17 @@ class EdgeOutput(serializers.Serializer):
     weight = serializers.FloatField()
 
 
+EDGE_PAGE = inline_serializer(
+    name="EdgePage",
+    fields={
+        "count": serializers.IntegerField(),
+        "next": serializers.URLField(allow_null=True),
+        "previous": serializers.URLField(allow_null=True),
+        "results": EdgeOutput(many=True),
+    },
+)
+
+
 class EdgeListApi(ApiView):
     class EdgeListInput(serializers.Serializer):
         source = StrictCharField(max_length=KEY_MAX_LENGTH)
@@ -407,11 +419,36 @@ class EdgeListApi(ApiView):
         kind = serializers.ChoiceField(EdgeKind.choices)
         weight = StrictFloatField(min_value=0.0, max_value=1.0, required=False, default=1.0)
 
-    @extend_schema(responses={200: EdgeOutput(many=True), **errors(404)})
+    class EdgeListFilter(serializers.Serializer):
+        node = StrictCharField(max_length=KEY_MAX_LENGTH, required=False)
+        kind = serializers.ChoiceField(EdgeKind.choices, required=False)
+
+    @extend_schema(
+        parameters=[
+            EdgeListFilter,
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int),
+        ],
+        responses={200: EDGE_PAGE, **errors(400, 404)},
+        operation_id="v1_maps_edges_list",
+    )
     def get(self, request, slug):
+        # Paged like nodes: a 100k-node map has ~300k edges, too many for one answer
+        # (the whole graph at once is the streamed export).
         the_map = map_get_for_user(user=request.user, slug=slug)
+        filters = self.EdgeListFilter(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        f = filters.validated_data
         edges = Edge.objects.filter(map=the_map).select_related("source", "target").order_by("id")
-        return Response(EdgeOutput(edges, many=True).data)
+        if "node" in f:
+            check_key(f["node"], field="node")  # a NUL byte must not reach PostgreSQL
+            node = node_get(map=the_map, key=f["node"], field="node")
+            edges = edges.filter(Q(source=node) | Q(target=node))
+        if "kind" in f:
+            edges = edges.filter(kind=f["kind"])
+        paginator = NodePagination()
+        page = paginator.paginate_queryset(edges, request, view=self)
+        return paginator.get_paginated_response(EdgeOutput(page, many=True).data)
 
     @extend_schema(
         request=EdgeListInput, responses={201: EdgeOutput, **errors(400, 401, 403, 404, 409)}

@@ -113,6 +113,7 @@ def edge_update(
     if locked is None:
         raise NotFound(f"the edge {edge.pk} no longer exists")
     edge = locked
+    before = (edge.weight, edge.kind)
     if weight is not None:
         edge.weight = _check_weight(weight)
     if kind is not None and kind != edge.kind:
@@ -121,6 +122,8 @@ def edge_update(
             Map.objects.select_for_update(no_key=True).filter(pk=edge.map_id).first()
         _check_link(map=edge.map, source=edge.source, target=edge.target, kind=kind)
         edge.kind = kind
+    if (edge.weight, edge.kind) == before:
+        return edge  # nothing to change: no new graph version, no recompute
     try:
         with transaction.atomic():
             edge.save()

@@ -167,17 +167,26 @@ def node_update(
         ).strip()
     if text is not None:
         new_text = check_text(text, field="text", max_length=TEXT_MAX_LENGTH)
+    changed = False
     if category is not None:
         _check_kind_and_category(node.kind, category)
+        changed |= category != node.category
         node.category = category
     if prior is not None:
-        node.prior = check_probability(prior, field="prior")
+        prior = check_probability(prior, field="prior")
+        changed |= prior != node.prior
+        node.prior = prior
     if changes_words and (new_title != node.title or new_text != node.text):
         NodeRevision.objects.create(
             node=node, revision=node.revision, title=node.title, text=node.text, edited_by=edited_by
         )
         node.title, node.text = new_title, new_text
         node.revision += 1
+        changed = True
+    if not changed:
+        # Saving what is already there would bump the graph version and make every
+        # ranking reader see a stale map and the worker recompute the same ranking.
+        return node
     node.save()
     map_graph_changed(
         map_id=node.map_id, action="node_update", node_keys=[node.key], user=edited_by

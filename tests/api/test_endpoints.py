@@ -136,6 +136,34 @@ def test_bad_node_input_is_a_400_naming_the_problem(people, maps, client_for, co
     assert counts() == before
 
 
+def test_edge_list_is_paged_and_filtered(people, maps, client_for):
+    editor = client_for(people["editor"])
+    base = "/api/v1/maps/open-map/edges/"
+    for i in range(7):
+        key = f"c{i}"
+        editor.post("/api/v1/maps/open-map/nodes/", {"kind": "crux", "title": key, "key": key},
+                    format="json")  # fmt: skip
+        kind = "undermines" if i % 2 else "supports"
+        created = editor.post(base, {"source": key, "target": "frame", "kind": kind}, format="json")
+        assert created.status_code == 201
+    page = editor.get(f"{base}?page_size=3").json()
+    assert page["count"] == 8 and len(page["results"]) == 3 and page["next"]
+    everything = []
+    url = f"{base}?page_size=3"
+    while url:
+        body = editor.get(url).json()
+        everything += body["results"]
+        url = body["next"]
+    assert len({e["id"] for e in everything}) == 8
+    touching = editor.get(f"{base}?node=c3").json()
+    assert [(e["source"], e["target"]) for e in touching["results"]] == [("c3", "frame")]
+    undermines = editor.get(f"{base}?kind=undermines").json()
+    assert undermines["count"] == 3 and {e["kind"] for e in undermines["results"]} == {"undermines"}
+    assert editor.get(f"{base}?node=ghost").status_code == 404
+    assert "kind" in error_of(editor.get(f"{base}?kind=attacks"))["fields"]
+    assert "node" in error_of(editor.get(f"{base}?node=a%00b"))["fields"]
+
+
 def test_edges_create_conflict_patch_delete(people, maps, client_for, counts):
     editor = client_for(people["editor"])
     base = "/api/v1/maps/open-map/edges/"
@@ -156,7 +184,7 @@ def test_edges_create_conflict_patch_delete(people, maps, client_for, counts):
         assert response.status_code == 400, (body, response.content)
         assert field in error_of(response)["fields"], (body, response.json())
     assert counts() == before
-    edge_id = editor.get(base).json()[0]["id"]
+    edge_id = editor.get(base).json()["results"][0]["id"]
     patched = editor.patch(f"{base}{edge_id}/", {"weight": 0.25}, format="json")
     assert patched.status_code == 200 and patched.json()["weight"] == 0.25
     assert editor.patch(f"{base}99999/", {"weight": 0.2}, format="json").status_code == 404

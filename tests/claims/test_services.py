@@ -165,6 +165,26 @@ def test_every_write_bumps_graph_version_exactly_once_and_schedules_recompute(
     assert len(callbacks) == bumps  # one recompute scheduled per write
 
 
+def test_an_edit_that_changes_nothing_makes_no_new_version(
+    a_map, editor, django_capture_on_commit_callbacks
+):
+    frame = FrameFactory(map=a_map, key="f-same")
+    crux = NodeFactory(map=a_map, key="c-same", kind="crux", prior=0.4)
+    edge = EdgeFactory(map=a_map, source=crux, target=frame, weight=0.5)
+    before = version(a_map)
+    with django_capture_on_commit_callbacks() as callbacks:
+        node_update(
+            node=crux, edited_by=editor, expected_revision=crux.revision,
+            title=crux.title, text=crux.text, prior=0.4,
+        )  # fmt: skip
+        edge_update(edge=edge, weight=0.5, kind=edge.kind)
+    assert version(a_map) == before and callbacks == []
+    crux.refresh_from_db()
+    assert crux.revision == 1 and not NodeRevision.objects.filter(node=crux).exists()
+    node_update(node=crux, edited_by=editor, prior=0.41)
+    assert version(a_map) == before + 1
+
+
 def test_map_create_refuses_taken_or_malformed_slug(owner):
     map_create(slug="mine", title="Mine", owner=owner)
     with pytest.raises(Conflict):
