@@ -1,4 +1,4 @@
-"""The map, node and ranking endpoints cost as many queries on a 5,000-crux map as on a 10-crux one.
+"""The API endpoints and HTML pages cost as many queries on a 5,000-crux map as on a 10-crux one.
 
 Both maps come from claims.synthetic (33 nodes: 10 cruxes; 16,667 nodes: 5,000 cruxes),
 imported with map_import and ranked with ranking_refresh once for the module.
@@ -71,6 +71,37 @@ def test_endpoint_query_count_does_not_grow_with_the_map(ranked_maps, endpoint):
         large_sql
     )
     assert large <= 6, "\n".join(large_sql)
+
+
+PAGES = {
+    "map": "/maps/{slug}/",
+    "map_search": "/maps/{slug}/?q=claim",
+    "frame": "/maps/{slug}/frames/{frame}/",
+    "node": "/maps/{slug}/nodes/{crux}/",
+    "graph": "/maps/{slug}/graph/",
+    "graph_json": "/maps/{slug}/graph.json",
+    "graph_json_frame": "/maps/{slug}/graph.json?frame={frame}",
+}
+
+
+@pytest.mark.parametrize("viewer", ["anonymous", "logged_in"])
+@pytest.mark.parametrize("page", PAGES)
+def test_page_query_count_does_not_grow_with_the_map(ranked_maps, client, page, viewer):
+    from tests.factories import UserFactory
+
+    if viewer == "logged_in":
+        client.force_login(UserFactory(username="perf-viewer"))
+    counts = {}
+    for name, params in ranked_maps.items():
+        url = PAGES[page].format(**params)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        counts[name] = [q["sql"][:200] for q in captured.captured_queries]
+    small, large = counts["small"], counts["large"]
+    assert len(small) == len(large), (
+        f"{len(small)} queries on 10 cruxes, {len(large)} on 5,000:\n" + "\n".join(large)
+    )
 
 
 def test_ranking_lists_every_crux_with_its_frames(ranked_maps):
