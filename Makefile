@@ -8,7 +8,7 @@ STAMP := $(VENV)/.requirements.stamp
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/argmap
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test test-faults lint format venv worker bench clean vendor
+.PHONY: run test test-faults lint format venv worker bench bench-tools clean vendor
 
 venv: $(STAMP)
 
@@ -47,14 +47,21 @@ format: venv
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: venv
+# wrk (load generator) and chromium (graph view) come from Debian's packages.
+bench-tools:
+	@command -v wrk >/dev/null && command -v chromium >/dev/null || \
+	  (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk chromium >/dev/null)
+
+bench: venv bench-tools
 	$(PY) bench/ranking.py --sizes 1000,10000,100000
-	@# Against PostgreSQL and Redis (argmap_bench, redis db 12; see bench/common.py), ~6 min.
+	@# Against PostgreSQL and Redis (argmap_bench*, redis dbs 10-12; see bench/common.py).
 	@# Larger: BENCH_NODES=200000 BENCH_REPEAT=3 make bench (docs/BENCHMARKS.md used 3-5).
 	$(PY) bench/import_export.py --nodes $${BENCH_NODES:-100000} --repeat $${BENCH_REPEAT:-1}
 	$(PY) bench/worker_ranking.py --nodes $${BENCH_NODES:-100000} --repeat $${BENCH_REPEAT:-2} \
 		--worker-runs 1
 	$(PY) bench/edit_to_fresh.py --nodes $${BENCH_EDIT_NODES:-10000} --edits 100
+	$(PY) bench/api_throughput.py --seconds 5 --rounds 3
+	$(PY) bench/graph_view.py --nodes $${BENCH_EDIT_NODES:-10000} --repeat 5
 
 clean:
 	rm -rf $(VENV) var

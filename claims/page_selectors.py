@@ -8,7 +8,7 @@ from django.db.models import Count, Q
 
 from claims.models import Edge, EdgeKind, FrameCategory, Map, Node, NodeKind
 from cruxes.models import Vote
-from cruxes.selectors import ranking_latest
+from cruxes.selectors import ranking_latest, ranking_overview
 
 TOP_PER_FRAME = 3
 GLOBAL_ROWS = 30
@@ -54,21 +54,14 @@ def home_maps(*, maps_qs) -> list[Map]:
 
 
 def map_page(*, the_map: Map) -> dict:
-    ranking = ranking_latest(map=the_map)
+    ranking = ranking_overview(map=the_map, limit=GLOBAL_ROWS, per_frame=TOP_PER_FRAME)
     frames = {
         n.key: n for n in Node.objects.filter(map=the_map, kind=NodeKind.FRAME).order_by("title")
     }
     strength = {f["id"]: f["strength"] for f in ranking["frames"]}
-    per_frame: dict[str, list[dict]] = defaultdict(list)
-    for crux in ranking["cruxes"]:
-        for fs in crux["frames"]:
-            per_frame[fs["frame"]].append({"id": crux["id"], "score": fs["score"]})
-    top_keys = set()
-    for key, entries in per_frame.items():
-        entries.sort(key=lambda e: (-e["score"], e["id"]))
-        per_frame[key] = entries[:TOP_PER_FRAME]
-        top_keys.update(e["id"] for e in per_frame[key])
-    global_rows = ranking["cruxes"][:GLOBAL_ROWS]
+    per_frame = ranking["top_per_frame"]
+    top_keys = {e["id"] for entries in per_frame.values() for e in entries}
+    global_rows = ranking["cruxes"]
     titles = _nodes_by_key(the_map, top_keys | {c["id"] for c in global_rows})
     groups = []
     for category, label in FrameCategory.choices:
@@ -252,7 +245,19 @@ def node_page(*, the_map: Map, node: Node, user) -> dict:
     }
 
 
-GRAPH_LIMIT = 600
+# How many nodes the graph view draws by default, and the larger views its
+# "show more" link offers: beyond a thousand or so nodes a drawing is neither
+# fast nor readable, so the view keeps the ones nearest the frame and says so.
+GRAPH_LIMITS = (600, 1_200, 2_400)
+GRAPH_LIMIT = GRAPH_LIMITS[0]
+# Up to this many nodes the browser lays the graph out in layers (dagre: 0.15 to
+# 0.7 s for 200 nodes here, 2 s for 600); above it, in rings by distance from the
+# frame (Cytoscape's own concentric layout, a few milliseconds).
+GRAPH_DAGRE_MAX = 200
+# Bump when the shape of graph_elements' answer changes, so that no server
+# serves another version's cached JSON.
+GRAPH_CACHE_FORMAT = 2
+GRAPH_CACHE_SECONDS = 3600
 
 
 def graph_elements(
@@ -261,20 +266,26 @@ def graph_elements(
     """Cytoscape elements: what bears on one frame (or on any frame), nearest first.
 
     A breadth-first walk against the edges from the frame (or from every frame)
-    keeps the `limit` nodes closest to it: beyond a thousand or so nodes a
-    drawing is neither fast nor readable, and `total` tells how many bear on it.
+    keeps the `limit` nodes closest to it; `total` tells how many bear on it.
+    Each node carries `dist`, its distance from the frame; above GRAPH_DAGRE_MAX
+    nodes the layout is "concentric" (rings by `dist`), else "dagre".
+    Three queries whatever the map's size; titles only for the nodes shown.
     """
     from collections import deque
 
     nodes = {
-        pk: {"key": key, "kind": kind, "title": title}
-        for pk, key, kind, title in Node.objects.filter(map=the_map).values_list(
-            "pk", "key", "kind", "title"
-        )
+        pk: (key, kind)
+        for pk, key, kind in Node.objects.filter(map=the_map).values_list("pk", "key", "kind")
     }
-    edges = list(
-        Edge.objects.filter(map=the_map).values_list("source_id", "target_id", "kind", "weight")
-    )
+    edges = [
+        e
+        for e in Edge.objects.filter(map=the_map).values_list(
+            "source_id", "target_id", "kind", "weight"
+        )
+        # An edge to a node added after the nodes were read (another statement,
+        # another snapshot) is left out rather than failing the page.
+        if e[0] in nodes and e[1] in nodes
+    ]
     into: dict[int, list[int]] = defaultdict(list)
     for s, t, kind, _ in edges:
         if kind != EdgeKind.RELATED:  # only what bears on a frame (or is part of it)
@@ -282,45 +293,90 @@ def graph_elements(
     if frame is not None:
         starts = [frame.pk]
     else:
-        starts = sorted(
-            (pk for pk, n in nodes.items() if n["kind"] == NodeKind.FRAME),
-            key=lambda pk: nodes[pk]["key"],
-        )
-    reached: dict[int, None] = dict.fromkeys(starts)  # insertion order = nearest first
+        starts = sorted((pk for pk, n in nodes.items() if n[1] == NodeKind.FRAME), key=nodes.get)
+    depth = dict.fromkeys(starts, 0)  # insertion order = nearest first
     queue = deque(starts)
     while queue:
-        for s in into[queue.popleft()]:
-            if s not in reached:
-                reached[s] = None
+        t = queue.popleft()
+        for s in into[t]:
+            if s not in depth:
+                depth[s] = depth[t] + 1
                 queue.append(s)
-    if frame is None:  # the whole map: nodes no frame reaches come last
-        reached.update(dict.fromkeys(sorted(nodes, key=lambda pk: nodes[pk]["key"])))
-    candidates = [pk for pk in reached if nodes[pk]["kind"] in kinds]
-    keep = set(candidates[:limit])
+    if frame is None:  # the whole map: nodes no frame reaches come last, one band further out
+        unreached = max(depth.values(), default=-1) + 1
+        for pk in sorted(nodes, key=nodes.get):
+            depth.setdefault(pk, unreached)
+    candidates = [pk for pk in depth if nodes[pk][1] in kinds]
+    shown = candidates[:limit]
+    keep = set(shown)
+    titles = dict(Node.objects.filter(pk__in=shown).values_list("pk", "title"))
+    kept_edges = [e for e in edges if e[0] in keep and e[1] in keep]
     return {
         "total": len(candidates),
-        "shown": len(keep),
+        "shown": len(shown),
+        # the next larger view the page offers, while there is more to show
+        "more": next((n for n in GRAPH_LIMITS if n > limit), None)
+        if len(candidates) > len(shown)
+        else None,
+        "layout": "concentric" if len(shown) > GRAPH_DAGRE_MAX else "dagre",
         "nodes": [
             {
                 "data": {
-                    "id": nodes[pk]["key"],
-                    "label": nodes[pk]["title"],
-                    "kind": nodes[pk]["kind"],
+                    "id": nodes[pk][0],
+                    "label": titles.get(pk, ""),
+                    "kind": nodes[pk][1],
+                    "dist": depth[pk],
                 }
             }
-            for pk in candidates[:limit]
+            for pk in shown
         ],
         "edges": [
             {
                 "data": {
                     "id": f"e{i}",
-                    "source": nodes[s]["key"],
-                    "target": nodes[t]["key"],
+                    "source": nodes[s][0],
+                    "target": nodes[t][0],
                     "kind": kind,
                     "weight": weight,
                 }
             }
-            for i, (s, t, kind, weight) in enumerate(edges)
-            if s in keep and t in keep
+            for i, (s, t, kind, weight) in enumerate(kept_edges)
         ],
     }
+
+
+def graph_json(
+    *, the_map: Map, frame: Node | None, kinds: set[str], limit: int = GRAPH_LIMIT
+) -> bytes:
+    """graph_elements as JSON bytes, from the cache while the map is unchanged.
+
+    Computing them reads the whole map (10k nodes, 30k edges: 50-80 ms here, more
+    under load) although the view shows at most `limit` nodes; every write
+    bumps graph_version, so a key with it never serves an old graph. created_at
+    keeps a map re-created under a reused id (a reset database) apart.
+    """
+    import contextlib
+    import json
+
+    from django.core.cache import cache
+
+    key = "argmap:graph:{}:{}:{}:{}:{}:{}:{}".format(
+        GRAPH_CACHE_FORMAT,
+        the_map.pk,
+        the_map.created_at.timestamp(),
+        the_map.graph_version,
+        frame.pk if frame is not None else "-",
+        ",".join(sorted(kinds)),
+        limit,
+    )
+    try:
+        body = cache.get(key)
+    except Exception:  # noqa: BLE001 - cache down: compute, as without a cache
+        body = None
+    if body is None:
+        elements = graph_elements(the_map=the_map, frame=frame, kinds=kinds, limit=limit)
+        body = json.dumps(elements, separators=(",", ":")).encode()
+        # cache down: the next view computes again
+        with contextlib.suppress(Exception):
+            cache.set(key, body, timeout=GRAPH_CACHE_SECONDS)
+    return body

@@ -312,24 +312,40 @@ def vote(request, slug, key):
     return redirect(back)
 
 
+GRAPH_PARAMS = ("frame", "kind", "limit")
+
+
 @require_GET
 @html_errors
 def graph_page(request, slug):
+    from urllib.parse import urlencode
+
     the_map = map_get_for_user(user=request.user, slug=slug)
     frames = Node.objects.filter(map=the_map, kind=NodeKind.FRAME).order_by("title")
-    return render(request, "claims/graph.html", _page(request, the_map, frames=frames))
+    # One spelling of the data URL for the page's preload and graph.js's fetch:
+    # the browser reuses the preloaded response only when the two are identical.
+    query = urlencode([(k, v) for k in GRAPH_PARAMS for v in request.GET.getlist(k)])
+    graph_src = reverse("graph_data", args=[the_map.slug]) + (f"?{query}" if query else "")
+    kinds = set(request.GET.getlist("kind")) & set(NodeKind.values) or set(NodeKind.values)
+    return render(
+        request,
+        "claims/graph.html",
+        _page(request, the_map, frames=frames, graph_src=graph_src, kinds=kinds),
+    )
 
 
 @require_GET
 @html_errors
 def graph_data(request, slug):
-    from django.http import JsonResponse
-
     the_map = map_get_for_user(user=request.user, slug=slug)
     frame_key = request.GET.get("frame") or None
     frame = node_get(map=the_map, key=frame_key, field="frame") if frame_key else None
     kinds = set(request.GET.getlist("kind")) & set(NodeKind.values) or set(NodeKind.values)
-    return JsonResponse(page_selectors.graph_elements(the_map=the_map, frame=frame, kinds=kinds))
+    # Only the offered sizes, so the cache holds a few entries per frame, not one per number.
+    limits = {str(n): n for n in page_selectors.GRAPH_LIMITS}
+    limit = limits.get(request.GET.get("limit", ""), page_selectors.GRAPH_LIMIT)
+    body = page_selectors.graph_json(the_map=the_map, frame=frame, kinds=kinds, limit=limit)
+    return HttpResponse(body, content_type="application/json")
 
 
 @require_GET

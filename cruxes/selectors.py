@@ -99,6 +99,29 @@ def ranking_latest(*, map: Map, frame: str | None = None, limit: int | None = No
     return out
 
 
+def ranking_overview(*, map: Map, limit: int, per_frame: int) -> dict:
+    """The map page's view of the ranking: ranking_latest's top `limit` cruxes, plus
+    `top_per_frame` {frame key: [{id, score}]}, each frame's `per_frame` best cruxes.
+
+    Read from the stored per-frame ranks rather than from the whole ranking: on a
+    100k-node map that is ~100k rows for the 3 x 100 the page shows.
+    """
+    run, failed = _latest_runs(map)
+    out = _live_fields(map, run, failed)
+    out.update(_run_body(run, frame=None, limit=limit))
+    top: dict[str, list[dict]] = {}
+    if run is not None:
+        for frame_key, key, score in (
+            CruxScore.objects.filter(run=run, rank__lte=per_frame)
+            .exclude(frame_key="")
+            .order_by("frame_key", "rank")
+            .values_list("frame_key", "crux_key", "score")
+        ):
+            top.setdefault(frame_key, []).append({"id": key, "score": score})
+    out["top_per_frame"] = top
+    return out
+
+
 # A run never changes once stored, so its rendered JSON can be kept; one cache entry
 # per (map, frame, limit) holds the newest run's bytes, replaced by the next run's.
 RANKING_CACHE_SECONDS = 600

@@ -134,6 +134,35 @@ def test_hostile_title_is_literal_text_everywhere(live_server, page, seeded):
     assert page.dialogs == []
 
 
+def test_graph_of_a_large_frame_says_what_it_left_out_and_shows_more_on_request(live_server, page):
+    from claims.page_selectors import GRAPH_LIMIT, GRAPH_LIMITS, graph_elements
+    from claims.services import map_import
+    from claims.synthetic import generate_map
+
+    doc = generate_map(2_000, seed=5)
+    doc["map"]["slug"] = "large"
+    doc["votes"] = []
+    map_import(data=doc, owner=None)
+    the_map = Map.objects.get(slug="large")
+    everything = {"frame", "claim", "crux"}
+    frame = max(
+        Node.objects.filter(map=the_map, kind="frame"),
+        key=lambda f: graph_elements(the_map=the_map, frame=f, kinds=everything)["total"],
+    )
+    total = graph_elements(the_map=the_map, frame=frame, kinds=everything)["total"]
+    page.goto(f"{live_server.url}/maps/large/graph/?frame={frame.key}")
+    page.wait_for_selector("#graph[data-ready='1']")
+    assert page.evaluate("() => window.argmapGraph.nodes().length") == GRAPH_LIMIT
+    notice = page.locator("[data-testid=graph-notice]").inner_text()
+    assert f"Showing the {GRAPH_LIMIT} nodes nearest the frame, of {total:,} that bear" in notice
+    shot(page, "graph-large-frame")
+    page.click("[data-testid=graph-more]")
+    page.wait_for_url(re.compile(rf"limit={GRAPH_LIMITS[1]}"))
+    page.wait_for_selector("#graph[data-ready='1']")
+    shown = min(total, GRAPH_LIMITS[1])
+    assert page.evaluate("() => window.argmapGraph.nodes().length") == shown
+
+
 def test_export_then_import_through_the_page_keeps_the_counts(live_server, page, seeded, tmp_path):
     base = live_server.url
     sign_up(page, base, "archivist")
