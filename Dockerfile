@@ -6,5 +6,9 @@ RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 RUN useradd --create-home argmap && mkdir -p /app/var && chown argmap /app/var
 USER argmap
+# WhiteNoise serves static files from STATIC_ROOT (var/staticfiles) when DEBUG is off.
+RUN DEBUG=1 python manage.py collectstatic --noinput -v 0
 EXPOSE 8000
-CMD ["python", "manage.py", "runserver", "0.0.0.0:8000"]
+# The server bench/api_throughput.py measures (bench.common.gunicorn_server):
+# gunicorn with 2 sync workers.
+CMD ["gunicorn", "--workers", "2", "--bind", "0.0.0.0:8000", "argmap.wsgi:application"]

@@ -11,7 +11,8 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
 from claims.errors import NotAuthenticated, NotFound, PermissionDenied
-from claims.models import Map, MapMember, MemberRole, Visibility
+from claims.models import Map, MapMember, MemberRole, Node, Visibility
+from claims.selectors import node_get
 
 
 class Need(IntEnum):
@@ -40,7 +41,12 @@ def maps_visible_to(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Map]:
 
 def map_check(*, user: AbstractBaseUser | AnonymousUser, map: Map, need: Need) -> str | None:
     """Raise the right error if `user` may not do `need` on `map`; return the role."""
-    role = map_role(user=user, map=map)
+    return _check_role(user=user, map=map, need=need, role=map_role(user=user, map=map))
+
+
+def _check_role(
+    *, user: AbstractBaseUser | AnonymousUser, map: Map, need: Need, role: str | None
+) -> str | None:
     if map.visibility != Visibility.PUBLIC and role is None:
         raise NotFound(f"no map '{map.slug}'")
     if need == Need.READ:
@@ -64,3 +70,40 @@ def map_get_for_user(
         raise NotFound(f"no map '{slug}'")
     map_check(user=user, map=the_map, need=need)
     return the_map
+
+
+def node_get_for_user(
+    *, user: AbstractBaseUser | AnonymousUser, slug: str, key: str, need: Need = Need.READ
+) -> Node:
+    """A node with its map (`node.map`), fetched with the caller's role and checked.
+
+    One query instead of three (map, membership, node), and plain SQL: votes
+    come through here, and the ORM took longer to build this query (~0.5 ms)
+    than PostgreSQL to plan and run it. The node's sources are not loaded, and
+    of its map only what the check reads (the rest loads if touched). When no
+    row comes back (no such map or node, or the map is hidden), the answer is
+    exactly map_get_for_user's and then node_get's: a hidden map is a 404
+    naming the map whether or not the node exists.
+    """
+    rows = Node.objects.raw(
+        "SELECT n.*, m.slug AS map_slug, m.owner_id AS map_owner_id,"
+        " m.visibility AS map_visibility,"
+        " (SELECT role FROM claims_mapmember WHERE map_id = n.map_id AND user_id = %s)"
+        " AS caller_role"
+        " FROM claims_node n JOIN claims_map m ON m.id = n.map_id"
+        " WHERE m.slug = %s AND n.key = %s",
+        [user.pk if user.is_authenticated else None, slug, key],
+    )
+    node = next(iter(rows), None)
+    if node is None:
+        return node_get(map=map_get_for_user(user=user, slug=slug, need=need), key=key)
+    node.map = Map.from_db(
+        node._state.db,
+        ["id", "slug", "owner_id", "visibility"],
+        [node.map_id, node.map_slug, node.map_owner_id, node.map_visibility],
+    )
+    role = None
+    if user.is_authenticated:
+        role = "owner" if node.map.owner_id == user.pk else node.caller_role
+    _check_role(user=user, map=node.map, need=need, role=role)
+    return node

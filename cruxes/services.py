@@ -6,6 +6,7 @@ import traceback
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from claims.errors import NotFound
 from claims.models import Map, Node
@@ -13,25 +14,76 @@ from claims.services.bulk import rows_insert
 from claims.services.maps import map_graph_changed
 from claims.validation import check_probability
 from cruxes import ranking
-from cruxes.models import CruxScore, RankingRun, RunStatus, Vote, VoteAction, VoteHistory
+from cruxes.models import CruxScore, RankingRun, RunStatus, Vote, VoteAction
 from cruxes.ranking.types import gc_paused
 from cruxes.selectors import ranking_inputs
 
 logger = logging.getLogger(__name__)
 
 
-def _lock_node(node: Node) -> Node:
-    """The node's current row, locked until commit; NotFound if it was deleted meanwhile.
+# Votes are the busiest write, and a handful of tiny statements: the ORM's
+# query building cost more CPU than PostgreSQL's work on them, so the vote
+# path is plain SQL (its Python CPU per vote went from ~1.6 to ~0.35 ms here).
+# Portable SQL: PostgreSQL, and SQLite (>= 3.35, for RETURNING) in development.
 
-    FOR NO KEY UPDATE, not FOR UPDATE: it serialises the votes and edits of
-    the node without blocking rows that merely reference it (an edge being
-    inserted takes KEY SHARE on its ends), which would deadlock against a
-    subframe link that holds its map's row and waits for this node.
+
+def _for_update(*, no_key: bool = False) -> str:
+    """The row-lock clause of a raw SELECT ("" where there is none: SQLite)."""
+    if not connection.features.has_select_for_update:
+        return ""
+    return " " + connection.ops.for_update_sql(no_key=no_key)
+
+
+def _lock_node(node: Node) -> int:
+    """Lock the node's row until commit and return its current revision.
+
+    NotFound if the node was deleted meanwhile. FOR NO KEY UPDATE, not FOR
+    UPDATE: it serialises the votes and edits of the node without blocking rows
+    that merely reference it (an edge being inserted takes KEY SHARE on its
+    ends), which would deadlock against a subframe link that holds its map's
+    row and waits for this node.
     """
-    locked = Node.objects.select_for_update(no_key=True).filter(pk=node.pk).first()
-    if locked is None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT revision FROM claims_node WHERE id = %s"  # noqa: S608 (a constant clause)
+            + _for_update(no_key=True),
+            [node.pk],
+        )
+        row = cursor.fetchone()
+    if row is None:
         raise NotFound(f"the node '{node.key}' no longer exists")
-    return locked
+    return row[0]
+
+
+def _lock_vote(*, user: AbstractBaseUser, node: Node) -> Vote | None:
+    """The user's vote on the node, locked; read after _lock_node, in a statement
+    (so a snapshot) of its own: it sees every vote committed before the node lock."""
+    votes = Vote.objects.raw(
+        "SELECT * FROM cruxes_vote WHERE user_id = %s AND node_id = %s"  # noqa: S608 (constant)
+        + _for_update(),
+        [user.pk, node.pk],
+    )
+    return next(iter(votes), None)
+
+
+def _history_add(
+    cursor, *, vote: Vote, action: str, previous: float | None, version: int, stamp
+) -> None:
+    cursor.execute(
+        "INSERT INTO cruxes_votehistory (user_id, node_id, action, credence,"
+        " previous_credence, node_revision, graph_version, created_at)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+        [
+            vote.user_id,
+            vote.node_id,
+            action,
+            None if action == VoteAction.WITHDRAW else vote.credence,
+            previous,
+            vote.node_revision,
+            version,
+            stamp,
+        ],
+    )
 
 
 @transaction.atomic
@@ -40,61 +92,65 @@ def vote_cast(*, user: AbstractBaseUser, node: Node, credence: object) -> Vote:
     credence = check_probability(credence, field="credence")
     # Lock the node row: votes on one node serialise, so a first cast by the
     # same user from two requests cannot both insert.
-    node = _lock_node(node)
-    vote = Vote.objects.select_for_update().filter(user=user, node=node).first()
-    if vote is not None and vote.credence == credence and vote.node_revision == node.revision:
+    revision = _lock_node(node)
+    vote = _lock_vote(user=user, node=node)
+    if vote is not None and vote.credence == credence and vote.node_revision == revision:
         return vote  # nothing changed: no new version, no recompute
-    version = map_graph_changed(
-        map_id=node.map_id, action="vote_cast", node_keys=[node.key], user=user
-    )
-    if vote is None:
-        vote = Vote.objects.create(
-            user=user, node=node, credence=credence, node_revision=node.revision
+    now = timezone.now()
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    previous = None if vote is None else vote.credence
+    with connection.cursor() as cursor:
+        if vote is None:
+            vote = Vote(user_id=user.pk, node_id=node.pk, created_at=now)
+            cursor.execute(
+                "INSERT INTO cruxes_vote"
+                " (user_id, node_id, credence, node_revision, created_at, updated_at)"
+                " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
+                [user.pk, node.pk, credence, revision, stamp, stamp],
+            )
+            vote.pk = cursor.fetchone()[0]
+            vote._state.adding = False
+        else:
+            cursor.execute(
+                "UPDATE cruxes_vote SET credence = %s, node_revision = %s, updated_at = %s"
+                " WHERE id = %s",
+                [credence, revision, stamp, vote.pk],
+            )
+        vote.credence, vote.node_revision, vote.updated_at = credence, revision, now
+        # The version bump comes last: it locks the map's row, which every
+        # write of the map waits for, until the commit.
+        version = map_graph_changed(
+            map_id=node.map_id, action="vote_cast", node_keys=[node.key], user=user
         )
-        VoteHistory.objects.create(
-            user=user,
-            node=node,
-            action=VoteAction.CAST,
-            credence=credence,
-            node_revision=node.revision,
-            graph_version=version,
-        )
-    else:
-        previous = vote.credence
-        vote.credence = credence
-        vote.node_revision = node.revision
-        vote.save(update_fields=["credence", "node_revision", "updated_at"])
-        VoteHistory.objects.create(
-            user=user,
-            node=node,
-            action=VoteAction.CHANGE,
-            credence=credence,
-            previous_credence=previous,
-            node_revision=node.revision,
-            graph_version=version,
+        action = VoteAction.CAST if previous is None else VoteAction.CHANGE
+        _history_add(
+            cursor, vote=vote, action=action.value, previous=previous, version=version, stamp=stamp
         )
     return vote
 
 
 @transaction.atomic
 def vote_withdraw(*, user: AbstractBaseUser, node: Node) -> None:
-    node = _lock_node(node)
-    vote = Vote.objects.select_for_update().filter(user=user, node=node).first()
+    revision = _lock_node(node)
+    vote = _lock_vote(user=user, node=node)
     if vote is None:
         raise NotFound("you have no vote on this node")
-    version = map_graph_changed(
-        map_id=node.map_id, action="vote_withdraw", node_keys=[node.key], user=user
-    )
-    VoteHistory.objects.create(
-        user=user,
-        node=node,
-        action=VoteAction.WITHDRAW,
-        credence=None,
-        previous_credence=vote.credence,
-        node_revision=node.revision,
-        graph_version=version,
-    )
-    vote.delete()
+    stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM cruxes_vote WHERE id = %s", [vote.pk])
+        version = map_graph_changed(
+            map_id=node.map_id, action="vote_withdraw", node_keys=[node.key], user=user
+        )
+        # The revision the withdrawal happened at, as the history always said.
+        vote.node_revision = revision
+        _history_add(
+            cursor,
+            vote=vote,
+            action=VoteAction.WITHDRAW.value,
+            previous=vote.credence,
+            version=version,
+            stamp=stamp,
+        )
 
 
 def ranking_snapshot(map_id: int) -> tuple[int, list, list]:

@@ -1,8 +1,67 @@
 """Celery tasks: a few lines each, calling services. They take ids, never models."""
 
+import contextlib
+import logging
+
+import redis
 from celery import shared_task
+from django.conf import settings
 
 from cruxes import services
+
+logger = logging.getLogger(__name__)
+
+# While a map's recompute message waits in the queue, further writes to the map
+# need not send another: the worker reads the map's version only after it has
+# taken the map's flag down, so every write committed before then is in its
+# run. The flag lives in the broker's Redis, next to the queue: when Redis loses
+# the queue it loses the flags too. Its TTL bounds how long a lost message (or a
+# worker that died before clearing it) can hold publishing back; the beat sweep,
+# which publishes directly, repairs the staleness meanwhile.
+RECOMPUTE_PENDING_TTL = 60
+_brokers: dict[str, redis.Redis] = {}
+
+
+def recompute_pending_key(map_id: int) -> str:
+    return f"argmap:recompute-pending:{map_id}"
+
+
+def _broker_redis() -> redis.Redis | None:
+    """A client of the broker's Redis (built once per process), or None without one."""
+    url = settings.CELERY_BROKER_URL
+    if settings.CELERY_TASK_ALWAYS_EAGER or not url.startswith(("redis://", "rediss://")):
+        return None
+    client = _brokers.get(url)
+    if client is None:
+        # The broker's own timeouts: an outage costs a request seconds, not minutes.
+        options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+        client = _brokers[url] = redis.Redis.from_url(
+            url,
+            socket_connect_timeout=options.get("socket_connect_timeout", 2),
+            socket_timeout=options.get("socket_timeout", 5),
+        )
+    return client
+
+
+def recompute_ranking_request(map_id: int) -> bool:
+    """Publish recompute_ranking(map_id) unless one is already pending; True if sent.
+
+    Raises what Redis or the broker raises (the caller decides what an outage means).
+    """
+    broker = _broker_redis()
+    if broker is not None and not broker.set(
+        recompute_pending_key(map_id), 1, nx=True, ex=RECOMPUTE_PENDING_TTL
+    ):
+        return False
+    try:
+        recompute_ranking.delay(map_id)
+    except Exception:
+        if broker is not None:
+            # Not sent: the flag must not hold back the next write's message.
+            with contextlib.suppress(Exception):
+                broker.delete(recompute_pending_key(map_id))
+        raise
+    return True
 
 
 @shared_task(
@@ -13,6 +72,13 @@ from cruxes import services
 )
 def recompute_ranking(map_id: int) -> int:
     """Bring the map's ranking up to its graph_version; returns computations done."""
+    broker = _broker_redis()
+    if broker is not None:
+        try:
+            # First, so that a write committed from here on sends a new message.
+            broker.delete(recompute_pending_key(map_id))
+        except Exception:  # noqa: BLE001 - the flag expires by itself; compute anyway
+            logger.warning("could not clear the recompute flag of map %s", map_id, exc_info=True)
     return services.ranking_refresh(map_id=map_id)
 
 

@@ -1,15 +1,15 @@
+import json
 import logging
 import time
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from claims.errors import Conflict, NotFound, ValidationFailed
-from claims.models import TITLE_MAX_LENGTH, Map, MapChange, MapMember, MemberRole, Visibility
+from claims.models import TITLE_MAX_LENGTH, Map, MapMember, MemberRole, Visibility
 from claims.validation import check_key, check_text
 
 logger = logging.getLogger(__name__)
@@ -25,18 +25,20 @@ _broker_down_until = 0.0
 
 
 def _enqueue_recompute(map_id: int) -> None:
-    """Send the recompute message; a broker outage must not fail the user's write.
+    """Ask for the map's recompute; a broker outage must not fail the user's write.
 
     The change is already committed; the periodic sweep picks the map up later.
+    One message per map while one is pending (recompute_ranking_request): a
+    burst of votes costs the web requests one publish, and the worker one run.
     """
     global _broker_down_until
-    from cruxes.tasks import recompute_ranking
+    from cruxes.tasks import recompute_ranking_request
 
     if time.monotonic() < _broker_down_until:
         logger.warning("broker recently unreachable; recompute of map %s left to the sweep", map_id)
         return
     try:
-        recompute_ranking.delay(map_id)
+        recompute_ranking_request(map_id)
     except Exception:
         _broker_down_until = time.monotonic() + _BROKER_BACKOFF_SECONDS
         logger.exception("could not enqueue recompute_ranking(%s); the sweep will retry", map_id)
@@ -53,18 +55,31 @@ def map_graph_changed(
 
     The single hook every graph or vote write goes through (inside its
     transaction); returns the new version.
+
+    The bump locks the map's row until the commit: every write of the map
+    waits on it. So it is two plain statements (no ORM query building), and a
+    caller that can do its other writes first should (vote_cast does).
     """
-    Map.objects.filter(pk=map_id).update(
-        graph_version=F("graph_version") + 1, updated_at=timezone.now()
-    )
-    version = Map.objects.filter(pk=map_id).values_list("graph_version", flat=True).get()
-    MapChange.objects.create(
-        map_id=map_id,
-        graph_version=version,
-        action=action,
-        node_keys=sorted(set(node_keys)),
-        user=user if user is not None and user.is_authenticated else None,
-    )
+    user_id = user.pk if user is not None and user.is_authenticated else None
+    stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        # UPDATE ... RETURNING (PostgreSQL; SQLite >= 3.35): the F()-style
+        # increment and its new value in one round trip.
+        cursor.execute(
+            "UPDATE claims_map SET graph_version = graph_version + 1, updated_at = %s"
+            " WHERE id = %s RETURNING graph_version",
+            [stamp, map_id],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            raise NotFound(f"map {map_id} no longer exists")
+        version = row[0]
+        cursor.execute(
+            "INSERT INTO claims_mapchange"
+            " (map_id, graph_version, action, node_keys, user_id, created_at)"
+            " VALUES (%s, %s, %s, %s, %s, %s)",
+            [map_id, version, action, json.dumps(sorted(set(node_keys))), user_id, stamp],
+        )
     transaction.on_commit(lambda: _enqueue_recompute(map_id))
     return version
 
