@@ -280,15 +280,20 @@ class NodePagination(PageNumberPagination):
     max_page_size = 500
 
 
-NODE_PAGE = inline_serializer(
-    name="NodePage",
-    fields={
-        "count": serializers.IntegerField(),
-        "next": serializers.URLField(allow_null=True),
-        "previous": serializers.URLField(allow_null=True),
-        "results": NodeOutput(many=True),
-    },
-)
+def _page_of(name: str, results: serializers.Serializer):
+    """The OpenAPI shape of one page of a list (PageNumberPagination's answer)."""
+    return inline_serializer(
+        name=name,
+        fields={
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": results,
+        },
+    )
+
+
+NODE_PAGE = _page_of("NodePage", NodeOutput(many=True))
 
 
 class NodeListApi(ApiView):
@@ -401,15 +406,7 @@ class EdgeOutput(serializers.Serializer):
     weight = serializers.FloatField()
 
 
-EDGE_PAGE = inline_serializer(
-    name="EdgePage",
-    fields={
-        "count": serializers.IntegerField(),
-        "next": serializers.URLField(allow_null=True),
-        "previous": serializers.URLField(allow_null=True),
-        "results": EdgeOutput(many=True),
-    },
-)
+EDGE_PAGE = _page_of("EdgePage", EdgeOutput(many=True))
 
 
 class EdgeListApi(ApiView):

@@ -67,3 +67,13 @@ def _fresh_throttles(settings):
     # A fault test may have stopped Redis on purpose: then there is nothing to clear.
     with contextlib.suppress(Exception):
         cache.clear()
+
+
+# A real Redis client pointed at a port where nothing listens: the cache "down".
+UNREACHABLE_CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:9/0",
+        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+    }
+}

@@ -16,7 +16,7 @@ from claims.services import map_import
 from cruxes.models import CruxScore
 from cruxes.selectors import ranking_latest
 from cruxes.services import ranking_refresh
-from tests.conftest import SEED_PATH
+from tests.conftest import SEED_PATH, UNREACHABLE_CACHES
 
 pytestmark = pytest.mark.django_db
 
@@ -79,15 +79,7 @@ def test_a_new_run_replaces_the_cached_ranking(seeded, client_for, people):
 
 
 def test_the_ranking_is_served_when_the_cache_is_unreachable(seeded, client_for):
-    # A real Redis client pointed at a port where nothing listens.
-    dead = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:9/0",
-            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
-        }
-    }
-    with override_settings(CACHES=dead):
+    with override_settings(CACHES=UNREACHABLE_CACHES):
         response = client_for().get(URL + "?limit=3")
     assert response.status_code == 200
     assert [c["id"] for c in response.json()["cruxes"]] == [

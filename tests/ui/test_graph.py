@@ -11,6 +11,7 @@ from claims.models import Map, Node
 from claims.page_selectors import GRAPH_DAGRE_MAX, GRAPH_LIMIT, GRAPH_LIMITS
 from claims.services import edge_create, map_create, map_import, node_create, node_update
 from claims.synthetic import generate_map
+from tests.conftest import UNREACHABLE_CACHES
 
 pytestmark = pytest.mark.django_db
 
@@ -107,15 +108,7 @@ def test_an_edit_changes_what_the_cached_graph_shows(client, small_map, owner):
 
 
 def test_the_graph_is_served_when_the_cache_is_down(client, small_map):
-    # A real Redis client pointed at a port where nothing listens.
-    dead = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:9/0",
-            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
-        }
-    }
-    with override_settings(CACHES=dead):
+    with override_settings(CACHES=UNREACHABLE_CACHES):
         response = client.get("/maps/small/graph.json")
     assert response.status_code == 200 and response.json()["total"] == 2
 
