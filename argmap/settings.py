@@ -39,12 +39,14 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "core",
+    "accounts",
     "claims",
     "cruxes",
 ]
 
 MIDDLEWARE = [
-    "claims.middleware.DatabaseUnavailableMiddleware",
+    "core.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files (vendored htmx, Cytoscape) served by the app itself in production.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -187,11 +189,11 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "claims.api_base.exception_handler",
+    "EXCEPTION_HANDLER": "core.api_base.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "claims.throttles.AnonRateThrottle",
-        "claims.throttles.UserRateThrottle",
-        "claims.throttles.ScopedRateThrottle",
+        "core.throttles.AnonRateThrottle",
+        "core.throttles.UserRateThrottle",
+        "core.throttles.ScopedRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("THROTTLE_ANON", "300/min"),

@@ -82,8 +82,8 @@ def _ceiling_views() -> list:
     from rest_framework.permissions import AllowAny
     from rest_framework.response import Response
 
-    from claims.api_base import ApiView
-    from claims.errors import NotAuthenticated
+    from core.api_base import ApiView
+    from core.errors import NotAuthenticated
     from cruxes.apis import VoteApi
 
     def work(what: str) -> None:

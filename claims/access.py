@@ -10,9 +10,9 @@ from enum import IntEnum
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
-from claims.errors import NotAuthenticated, NotFound, PermissionDenied
 from claims.models import Map, MapMember, MemberRole, Node, Visibility
 from claims.selectors import node_get
+from core.errors import NotAuthenticated, NotFound, PermissionDenied
 
 
 class Need(IntEnum):

@@ -6,33 +6,16 @@ selector, answer with an output serializer. Keys and slugs in URLs, never ids
 """
 
 from django.conf import settings
-from django.contrib.auth import authenticate
 from django.db.models import Count, Q
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import Throttled
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from claims import services
 from claims.access import Need, map_get_for_user, maps_visible_to
-from claims.api_base import (
-    ApiView,
-    StrictCharField,
-    StrictFloatField,
-    StrictIntegerField,
-    errors,
-)
 from claims.downloads import EXPORT_FORMATS, export_response
-from claims.errors import (
-    NotAuthenticated,
-    NotFound,
-    PayloadTooLarge,
-    UnsupportedFormat,
-    ValidationFailed,
-)
 from claims.models import (
     KEY_MAX_LENGTH,
     TEXT_MAX_LENGTH,
@@ -47,7 +30,22 @@ from claims.models import (
     Visibility,
 )
 from claims.selectors import node_get, node_revisions
-from claims.validation import check_key
+from core.api_base import (
+    ApiView,
+    StrictCharField,
+    StrictFloatField,
+    StrictIntegerField,
+    errors,
+    validated,
+)
+from core.errors import (
+    NotAuthenticated,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedFormat,
+    ValidationFailed,
+)
+from core.validation import check_key
 
 # --- health ---------------------------------------------------------------
 
@@ -64,81 +62,6 @@ class HealthApi(ApiView):
     )
     def get(self, request):
         return Response({"status": "ok"})
-
-
-# --- accounts -------------------------------------------------------------
-
-
-class RegisterApi(ApiView):
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
-    throttle_scope = "register"
-
-    class RegisterInput(serializers.Serializer):
-        username = StrictCharField(max_length=150)
-        password = StrictCharField(max_length=128, trim_whitespace=False)
-        email = serializers.EmailField(required=False, allow_blank=True)
-
-    class RegisterOutput(serializers.Serializer):
-        username = serializers.CharField()
-        token = serializers.CharField()
-
-    @extend_schema(request=RegisterInput, responses={201: RegisterOutput, **errors(400, 409, 429)})
-    def post(self, request):
-        data = _valid(self.RegisterInput, request.data)
-        token = services.user_register(**data)
-        return Response({"username": data["username"], "token": token}, status=201)
-
-
-class TokenApi(ApiView):
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
-    throttle_scope = "token"
-
-    class TokenInput(serializers.Serializer):
-        username = StrictCharField(max_length=150)
-        password = StrictCharField(max_length=128, trim_whitespace=False)
-
-    class TokenOutput(serializers.Serializer):
-        token = serializers.CharField()
-
-    @extend_schema(request=TokenInput, responses={200: TokenOutput, **errors(400, 429)})
-    def post(self, request):
-        data = _valid(self.TokenInput, request.data)
-        ip = request.META.get("REMOTE_ADDR", "")
-        if services.login_locked(username=data["username"], ip=ip):
-            raise Throttled(detail="too many failed logins; try again in a few minutes")
-        user = authenticate(request, username=data["username"], password=data["password"])
-        if user is None:
-            services.login_failed(username=data["username"], ip=ip)
-            raise ValidationFailed(
-                "wrong username or password", fields={"password": ["wrong username or password"]}
-            )
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
-
-
-# What a JSON body that is not an object was, in JSON's words.
-_JSON_TYPES = {
-    type(None): "null",
-    bool: "a boolean",
-    int: "a number",
-    float: "a number",
-    str: "a string",
-    list: "an array",
-}
-
-
-def _valid(serializer_class, data) -> dict:
-    if not isinstance(data, dict):
-        kind = _JSON_TYPES.get(type(data), type(data).__name__)
-        raise ValidationFailed(
-            f"the request body must be a JSON object, not {kind}",
-            fields={"$": ["expected an object"]},
-        )
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 # --- maps -----------------------------------------------------------------
@@ -181,7 +104,7 @@ class MapListApi(ApiView):
     def post(self, request):
         if not request.user.is_authenticated:
             raise NotAuthenticated("log in to create a map")
-        data = _valid(self.MapListInput, request.data)
+        data = validated(self.MapListInput, request.data)
         the_map = services.map_create(owner=request.user, **data)
         return Response(MapOutput(the_map).data, status=201)
 
@@ -199,7 +122,7 @@ class MapDetailApi(ApiView):
     @extend_schema(request=MapDetailInput, responses={200: MapOutput, **errors(400, 401, 403, 404)})
     def patch(self, request, slug):
         the_map = map_get_for_user(user=request.user, slug=slug, need=Need.ADMIN)
-        data = _valid(self.MapDetailInput, request.data)
+        data = validated(self.MapDetailInput, request.data)
         return Response(MapOutput(services.map_update(map=the_map, **data)).data)
 
     @extend_schema(responses={204: None, **errors(401, 403, 404)})
@@ -231,7 +154,7 @@ class MemberApi(ApiView):
     )
     def post(self, request, slug):
         the_map = map_get_for_user(user=request.user, slug=slug, need=Need.ADMIN)
-        data = _valid(MemberSerializer, request.data)
+        data = validated(MemberSerializer, request.data)
         member = services.member_set(map=the_map, username=data["username"], role=data["role"])
         return Response({"username": member.user.username, "role": member.role}, status=201)
 
@@ -247,7 +170,7 @@ class MemberApi(ApiView):
         if not isinstance(username, str) or not username:
             raise ValidationFailed("username is required", fields={"username": ["required"]})
         # Through the field's checks: a NUL byte would reach PostgreSQL (a 500).
-        data = _valid(self.MemberRemoveInput, {"username": username})
+        data = validated(self.MemberRemoveInput, {"username": username})
         services.member_remove(map=the_map, username=data["username"])
         return Response(status=204)
 
@@ -341,7 +264,7 @@ class NodeListApi(ApiView):
     )
     def post(self, request, slug):
         the_map = map_get_for_user(user=request.user, slug=slug, need=Need.EDIT)
-        data = _valid(self.NodeListInput, request.data)
+        data = validated(self.NodeListInput, request.data)
         node = services.node_create(map=the_map, created_by=request.user, **data)
         return Response(NodeOutput(node).data, status=201)
 
@@ -365,7 +288,7 @@ class NodeDetailApi(ApiView):
     def patch(self, request, slug, key):
         the_map = map_get_for_user(user=request.user, slug=slug, need=Need.EDIT)
         node = node_get(map=the_map, key=key)
-        data = _valid(self.NodeDetailInput, request.data)
+        data = validated(self.NodeDetailInput, request.data)
         node = services.node_update(
             node=node, edited_by=request.user, expected_revision=data.pop("revision", None), **data
         )
@@ -452,7 +375,7 @@ class EdgeListApi(ApiView):
     )
     def post(self, request, slug):
         the_map = map_get_for_user(user=request.user, slug=slug, need=Need.EDIT)
-        data = _valid(self.EdgeListInput, request.data)
+        data = validated(self.EdgeListInput, request.data)
         source = _body_node(the_map, data["source"], "source")
         target = _body_node(the_map, data["target"], "target")
         edge = services.edge_create(
@@ -493,7 +416,7 @@ class EdgeDetailApi(ApiView):
     def patch(self, request, slug, edge_id):
         the_map = map_get_for_user(user=request.user, slug=slug, need=Need.EDIT)
         edge = self._edge(the_map, edge_id)
-        data = _valid(self.EdgeDetailInput, request.data)
+        data = validated(self.EdgeDetailInput, request.data)
         edge = services.edge_update(edge=edge, user=request.user, **data)
         return Response(EdgeOutput(edge).data)
 

@@ -2,8 +2,8 @@
 
 from django import forms
 
-from claims.errors import ArgmapError
 from claims.models import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, EdgeKind, NodeKind
+from core.errors import ArgmapError
 
 LINK_KINDS = [
     (EdgeKind.SUPPORTS, "supports (if true, the target is more likely)"),
@@ -57,10 +57,6 @@ class EditNodeForm(forms.Form):
         max_length=TEXT_MAX_LENGTH, required=False, widget=forms.Textarea(attrs={"rows": 5})
     )
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-
-
-class VoteForm(forms.Form):
-    percent = forms.IntegerField(min_value=1, max_value=99, label="My credence (%)")
 
 
 class ImportForm(forms.Form):

@@ -9,13 +9,12 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from core.validation import CREDENCE_MAX, CREDENCE_MIN, KEY_MAX_LENGTH
+
 KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
-KEY_MAX_LENGTH = 100
 TITLE_MAX_LENGTH = 200
 TEXT_MAX_LENGTH = 20_000
 QUOTE_MAX_LENGTH = 500
-CREDENCE_MIN = 0.01
-CREDENCE_MAX = 0.99
 
 
 class Visibility(models.TextChoices):

@@ -3,13 +3,13 @@
 import contextlib
 from collections.abc import Callable, Iterable, Iterator
 
-from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models.functions import Collate
 
-from claims.errors import NotFound
+from claims import hooks
 from claims.formats import argmap as argmap_format
 from claims.models import Edge, Map, Node, NodeKind, Source
+from core.errors import NotFound
 
 
 def map_get(*, slug: str) -> Map:
@@ -21,8 +21,6 @@ def map_get(*, slug: str) -> Map:
 
 def map_export_document(*, map: Map) -> dict:
     """The map as an argmap JSON v1 document (normalised; `argmap.dumps` makes it canonical)."""
-    from cruxes.models import Vote
-
     sources: dict[int, list[dict]] = {}
     for node_id, document, locator, quote in (
         Source.objects.filter(node__map=map)
@@ -58,18 +56,7 @@ def map_export_document(*, map: Map) -> dict:
         .values_list("source_id", "target_id", "kind", "weight")
         .iterator(chunk_size=10_000)
     ]
-    usernames = dict(
-        get_user_model()
-        .objects.filter(votes__node__map=map)
-        .distinct()
-        .values_list("id", "username")
-    )
-    votes = [
-        {"node": keys[node_id], "user": usernames[user_id], "credence": credence}
-        for node_id, user_id, credence in Vote.objects.filter(node__map=map)
-        .values_list("node_id", "user_id", "credence")
-        .iterator(chunk_size=10_000)
-    ]
+    votes = list(hooks.vote_store().votes_export(map_id=map.pk))
     return {
         "format": argmap_format.FORMAT_NAME,
         "version": argmap_format.FORMAT_VERSION,
@@ -91,7 +78,7 @@ EXPORT_FETCH_ROWS = 5000
 ExportProgress = Callable[[str, int, int], None]  # (stage, done, total), as import_map's
 
 
-def _code_point_order(field: str) -> Collate:
+def code_point_order(field: str) -> Collate:
     """ORDER BY a text column as Python sorts strings (the canonical file's order).
 
     PostgreSQL's "C" collation compares UTF-8 bytes, which is code-point order;
@@ -136,14 +123,12 @@ def map_export_chunks(
     in the canonical order and are written as they arrive, so memory does not
     grow with the map. `progress`, if given, is called per batch of rows.
     """
-    from cruxes.models import Vote
-
+    store = hooks.vote_store()
     with _read_snapshot():
         nodes = Node.objects.filter(map=map)
         edge_rows = Edge.objects.filter(map=map)
-        vote_rows = Vote.objects.filter(node__map=map) if votes else Vote.objects.none()
         totals = (
-            (nodes.count(), edge_rows.count(), vote_rows.count() if votes else 0)
+            (nodes.count(), edge_rows.count(), store.votes_count(map_id=map.pk) if votes else 0)
             if progress is not None
             else (0, 0, 0)
         )
@@ -151,13 +136,13 @@ def map_export_chunks(
         def node_items() -> Iterator[dict]:
             sources = iter(
                 Source.objects.filter(node__map=map)
-                .order_by(_code_point_order("node__key"), "position", "id")
+                .order_by(code_point_order("node__key"), "position", "id")
                 .values_list("node__key", "document", "locator", "quote")
                 .iterator(chunk_size=EXPORT_FETCH_ROWS)
             )
             pending = next(sources, None)
             for key, kind, title, text, category, prior in (
-                nodes.order_by(_code_point_order("key"))
+                nodes.order_by(code_point_order("key"))
                 .values_list("key", "kind", "title", "text", "category", "prior")
                 .iterator(chunk_size=EXPORT_FETCH_ROWS)
             ):
@@ -183,9 +168,9 @@ def map_export_chunks(
         def edge_items() -> Iterator[dict]:
             for source, target, kind, weight in (
                 edge_rows.order_by(
-                    _code_point_order("source__key"),
-                    _code_point_order("target__key"),
-                    _code_point_order("kind"),
+                    code_point_order("source__key"),
+                    code_point_order("target__key"),
+                    code_point_order("kind"),
                 )
                 .values_list("source__key", "target__key", "kind", "weight")
                 .iterator(chunk_size=EXPORT_FETCH_ROWS)
@@ -193,14 +178,8 @@ def map_export_chunks(
                 yield {"source": source, "target": target, "kind": kind, "weight": weight}
 
         def vote_items() -> Iterator[dict]:
-            for node, user, credence in (
-                vote_rows.order_by(
-                    _code_point_order("node__key"), _code_point_order("user__username")
-                )
-                .values_list("node__key", "user__username", "credence")
-                .iterator(chunk_size=EXPORT_FETCH_ROWS)
-            ):
-                yield {"node": node, "user": user, "credence": credence}
+            if votes:
+                yield from store.votes_export(map_id=map.pk)
 
         yield from argmap_format.dump_chunks(
             map={
@@ -256,19 +235,6 @@ def node_revisions(*, node: Node) -> list[dict]:
     return [current, *older]
 
 
-def map_credences(*, map: Map) -> dict[str, tuple[float, int]]:
-    """Aggregated community credence and vote count of every node (by key)."""
-    from cruxes.ranking.credence import aggregate_one
-    from cruxes.selectors import ranking_inputs
-
-    nodes, _ = ranking_inputs(map_id=map.pk)
-    out = {}
-    for node in nodes:
-        agg = aggregate_one(node.credences, node.prior)
-        out[node.key] = (agg.credence, agg.n)
-    return out
-
-
 def map_export_as(*, map: Map, format: str) -> bytes:
     """The map in one of the export formats.
 
@@ -279,7 +245,7 @@ def map_export_as(*, map: Map, format: str) -> bytes:
     if format == "argmap":
         return map_export_bytes(map=map, votes=False)
     doc = map_export_document(map=map)
-    credences = map_credences(map=map)
+    credences = hooks.vote_store().credences_shown(map_id=map.pk)
     if format == "aif":
         import json
 

@@ -1,21 +1,29 @@
 from django.urls import path
 
-from claims import views
+from claims import apis, views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("accounts/signup/", views.signup, name="signup"),
-    path("accounts/login/", views.ThrottledLoginView.as_view(), name="login"),
     path("import-export/", views.import_export, name="import_export"),
-    path("maps/<slug:slug>/", views.map_page, name="map"),
     path("maps/<slug:slug>/graph/", views.graph_page, name="graph"),
     path("maps/<slug:slug>/graph.json", views.graph_data, name="graph_data"),
     path("maps/<slug:slug>/search-options/", views.search_options, name="search_options"),
     path("maps/<slug:slug>/export/<str:fmt>/", views.export_file, name="export_file"),
-    path("maps/<slug:slug>/frames/<slug:key>/", views.frame_page, name="frame"),
-    path("maps/<slug:slug>/nodes/<slug:key>/", views.node_page, name="node"),
     path("maps/<slug:slug>/nodes/<slug:key>/add/", views.node_add, name="node_add"),
     path("maps/<slug:slug>/nodes/<slug:key>/link/", views.node_link, name="node_link"),
     path("maps/<slug:slug>/nodes/<slug:key>/edit/", views.node_edit, name="node_edit"),
-    path("maps/<slug:slug>/nodes/<slug:key>/vote/", views.vote, name="vote"),
+]
+
+api_urlpatterns = [
+    path("health/", apis.HealthApi.as_view()),
+    path("maps/", apis.MapListApi.as_view()),
+    path("maps/import/", apis.ImportApi.as_view()),
+    path("maps/<slug:slug>/", apis.MapDetailApi.as_view()),
+    path("maps/<slug:slug>/members/", apis.MemberApi.as_view()),
+    path("maps/<slug:slug>/nodes/", apis.NodeListApi.as_view()),
+    path("maps/<slug:slug>/nodes/<slug:key>/", apis.NodeDetailApi.as_view()),
+    path("maps/<slug:slug>/nodes/<slug:key>/revisions/", apis.NodeRevisionsApi.as_view()),
+    path("maps/<slug:slug>/edges/", apis.EdgeListApi.as_view()),
+    path("maps/<slug:slug>/edges/<int:edge_id>/", apis.EdgeDetailApi.as_view()),
+    path("maps/<slug:slug>/export/", apis.ExportApi.as_view()),
 ]

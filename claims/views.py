@@ -1,89 +1,39 @@
-"""HTML pages. Thin: they call the same services and selectors as the API;
-htmx requests get small partial templates."""
-
-import functools
+"""HTML pages of the graph: home, graph view, search, import/export, and the
+forms that add, link and edit nodes. Thin: they call the same services and
+selectors as the API; htmx requests get small partial templates."""
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
-from django.contrib.auth.forms import UserCreationForm
-from django.contrib.auth.views import LoginView, redirect_to_login
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from claims import page_selectors, services
+from claims import hooks, page_selectors, services
 from claims.access import Need, map_get_for_user, map_role, maps_visible_to
 from claims.downloads import EXPORT_FORMATS, export_response
-from claims.errors import (
-    ArgmapError,
-    NotAuthenticated,
-    NotFound,
-    PermissionDenied,
-    ValidationFailed,
-)
 from claims.forms import (
     AddNodeForm,
     EditNodeForm,
     ImportForm,
     LinkForm,
-    VoteForm,
     add_service_error,
 )
 from claims.models import Node, NodeKind
 from claims.selectors import node_get
-from claims.services.accounts import login_failed, login_locked, login_succeeded
+from core.errors import (
+    ArgmapError,
+    NotAuthenticated,
+    ValidationFailed,
+)
+from core.html import html_errors
 
 
-def html_errors(view):
-    """Translate domain errors into what a browser expects."""
-
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotAuthenticated:
-            return redirect_to_login(request.get_full_path())
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
-        except PermissionDenied as exc:
-            raise DjangoPermissionDenied(exc.message) from exc
-
-    return wrapper
-
-
-def _page(request: HttpRequest, the_map, **context) -> dict:
+def page_context(request: HttpRequest, the_map, **context) -> dict:
+    """What every page of a map shows: the map and the visitor's role on it."""
     role = map_role(user=request.user, map=the_map)
     return {"map": the_map, "role": role, "can_edit": role in ("owner", "editor"), **context}
-
-
-def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
-
-
-class ThrottledLoginView(LoginView):
-    """Django's login view, locked for a while after repeated failures."""
-
-    def post(self, request, *args, **kwargs):
-        username = request.POST.get("username", "")[:150]
-        if login_locked(username=username, ip=_client_ip(request)):
-            form = self.get_form()
-            form.add_error(None, "Too many failed attempts. Try again in a few minutes.")
-            return self.render_to_response(self.get_context_data(form=form), status=429)
-        return super().post(request, *args, **kwargs)
-
-    def form_invalid(self, form):
-        login_failed(
-            username=self.request.POST.get("username", "")[:150], ip=_client_ip(self.request)
-        )
-        return super().form_invalid(form)
-
-    def form_valid(self, form):
-        login_succeeded(username=form.get_user().get_username(), ip=_client_ip(self.request))
-        return super().form_valid(form)
 
 
 @require_GET
@@ -92,95 +42,22 @@ def home(request):
     return render(request, "home.html", {"maps": maps})
 
 
-@require_http_methods(["GET", "POST"])
-def signup(request):
-    form = UserCreationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, f"Welcome, {user.username}.")
-        return redirect(request.GET.get("next") or "home")
-    return render(request, "registration/signup.html", {"form": form})
-
-
-@require_GET
-@html_errors
-def map_page(request, slug):
-    the_map = map_get_for_user(user=request.user, slug=slug)
-    q = request.GET.get("q", "").strip()[:200]
-    context = _page(request, the_map, **page_selectors.map_page(the_map=the_map), q=q)
-    if q:
-        context["results"] = page_selectors.map_search(the_map=the_map, q=q)
-    if request.headers.get("HX-Request"):
-        return render(request, "claims/_map_live.html", context)
-    return render(request, "claims/map.html", context)
-
-
-@require_GET
-@html_errors
-def frame_page(request, slug, key):
-    the_map = map_get_for_user(user=request.user, slug=slug)
-    frame = node_get(map=the_map, key=key)
-    if frame.kind != NodeKind.FRAME:
-        return redirect("node", slug=slug, key=key)
-    context = _page(
-        request,
-        the_map,
-        node=frame,
-        **page_selectors.frame_page(the_map=the_map, frame=frame, user=request.user),
-    )
-    if request.headers.get("HX-Request"):
-        return render(request, "claims/_frame_live.html", context)
-    context.update(
-        add_form=AddNodeForm(),
-        link_form=LinkForm(),
-        edit_form=EditNodeForm(initial=_edit_initial(frame)),
-    )
-    return render(request, "claims/frame.html", context)
-
-
-def _edit_initial(node: Node) -> dict:
+def edit_initial(node: Node) -> dict:
     return {"title": node.title, "text": node.text, "revision": node.revision}
 
 
-@require_GET
-@html_errors
-def node_page(request, slug, key):
-    the_map = map_get_for_user(user=request.user, slug=slug)
-    node = node_get(map=the_map, key=key)
-    context = _page(
-        request,
-        the_map,
-        node=node,
-        **page_selectors.node_page(the_map=the_map, node=node, user=request.user),
-        add_form=AddNodeForm(),
-        link_form=LinkForm(),
-        edit_form=EditNodeForm(initial=_edit_initial(node)),
-    )
-    return render(request, "claims/node.html", context)
-
-
-def _back(node: Node) -> str:
+def node_url(node: Node) -> str:
     name = "frame" if node.kind == NodeKind.FRAME else "node"
     return reverse(name, kwargs={"slug": node.map.slug, "key": node.key})
 
 
 def _rerender(request, the_map, node, **forms) -> HttpResponse:
-    """The node's page again, with the refused form and its errors, status 400."""
-    if node.kind == NodeKind.FRAME:
-        data = page_selectors.frame_page(the_map=the_map, frame=node, user=request.user)
-        template = "claims/frame.html"
-    else:
-        data = page_selectors.node_page(the_map=the_map, node=node, user=request.user)
-        template = "claims/node.html"
-    context = _page(request, the_map, node=node, **data)
-    context.update(
-        add_form=AddNodeForm(),
-        link_form=LinkForm(),
-        edit_form=EditNodeForm(initial=_edit_initial(node)),
-    )
-    context.update(forms)
-    return render(request, template, context, status=400)
+    """The node's page again, with the refused form and its errors, status 400.
+
+    The page shows the ranking and credences, which the votes app draws: it
+    registered the page with claims.hooks.
+    """
+    return hooks.node_page(request, the_map=the_map, node=node, forms=forms, status=400)
 
 
 @require_POST
@@ -213,7 +90,7 @@ def node_add(request, slug, key):
             add_service_error(form, exc)
         else:
             messages.success(request, f"Added “{node.title}”.")
-            return redirect(_back(target))
+            return redirect(node_url(target))
     return _rerender(request, the_map, target, add_form=form)
 
 
@@ -252,7 +129,7 @@ def node_link(request, slug, key):
             add_service_error(form, exc)
         else:
             messages.success(request, f"Linked to “{target.title}”.")
-            return redirect(_back(source))
+            return redirect(node_url(source))
     return _rerender(request, the_map, source, link_form=form)
 
 
@@ -282,34 +159,8 @@ def node_edit(request, slug, key):
                 )
         else:
             messages.success(request, "Saved a new revision.")
-            return redirect(_back(node))
+            return redirect(node_url(node))
     return _rerender(request, the_map, node, edit_form=form)
-
-
-@require_POST
-@html_errors
-def vote(request, slug, key):
-    from cruxes.services import vote_cast, vote_withdraw
-
-    the_map = map_get_for_user(user=request.user, slug=slug, need=Need.VOTE)
-    node = node_get(map=the_map, key=key)
-    back = request.POST.get("next") or _back(node)
-    if not back.startswith("/") or back.startswith("//"):
-        back = _back(node)
-    if "withdraw" in request.POST:
-        try:
-            vote_withdraw(user=request.user, node=node)
-            messages.success(request, f"Withdrew your vote on “{node.title}”.")
-        except NotFound:
-            messages.info(request, "You had no vote to withdraw.")
-        return redirect(back)
-    form = VoteForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Credence must be a whole percentage from 1 to 99.")
-        return redirect(back)
-    vote_cast(user=request.user, node=node, credence=form.cleaned_data["percent"] / 100)
-    messages.success(request, f"Saved {form.cleaned_data['percent']} % on “{node.title}”.")
-    return redirect(back)
 
 
 GRAPH_PARAMS = ("frame", "kind", "limit")
@@ -330,7 +181,7 @@ def graph_page(request, slug):
     return render(
         request,
         "claims/graph.html",
-        _page(request, the_map, frames=frames, graph_src=graph_src, kinds=kinds),
+        page_context(request, the_map, frames=frames, graph_src=graph_src, kinds=kinds),
     )
 
 

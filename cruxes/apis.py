@@ -6,11 +6,10 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from claims.access import Need, map_get_for_user, node_get_for_user
-from claims.api_base import ApiView, StrictFloatField, errors
-from claims.apis import _valid
-from claims.errors import NotFound, ValidationFailed
 from claims.selectors import node_get
-from claims.validation import check_key
+from core.api_base import ApiView, StrictFloatField, errors, validated
+from core.errors import NotFound, ValidationFailed
+from core.validation import check_key
 from cruxes import selectors, services
 
 
@@ -44,7 +43,7 @@ class VoteApi(ApiView):
     @extend_schema(request=VoteInput, responses={200: VoteOutput, **errors(400, 401, 404, 429)})
     def put(self, request, slug, key):
         node = node_get_for_user(user=request.user, slug=slug, key=key, need=Need.VOTE)
-        data = _valid(self.VoteInput, request.data)
+        data = validated(self.VoteInput, request.data)
         vote = services.vote_cast(user=request.user, node=node, credence=data["credence"])
         # vote_cast read the node's revision under its lock and the vote holds
         # it: the vote is current (not stale) by construction.

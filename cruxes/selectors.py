@@ -259,6 +259,18 @@ def vote_get(*, user, node: Node) -> dict | None:
     }
 
 
+def map_credences(*, map_id: int) -> dict[str, tuple[float, int]]:
+    """Aggregated community credence and vote count of every node (by key), for exports."""
+    from cruxes.ranking.credence import aggregate_one
+
+    nodes, _ = ranking_inputs(map_id=map_id)
+    out = {}
+    for node in nodes:
+        agg = aggregate_one(node.credences, node.prior)
+        out[node.key] = (agg.credence, agg.n)
+    return out
+
+
 def credence_summary(*, node: Node) -> dict:
     """n, mean, median, log-odds mean, SD, 10-bin histogram, prior, aggregate."""
     from cruxes.ranking.credence import aggregate_one
@@ -315,8 +327,8 @@ def _affecting_nodes(index: tuple[dict, dict], crux_key: str) -> set[str]:
 
 def ranking_diff(*, map: Map, v_from: int, v_to: int) -> dict:
     """How the global ranking changed between two stored runs, and why."""
-    from claims.errors import NotFound
     from claims.models import MapChange
+    from core.errors import NotFound
 
     runs = {
         r.graph_version: r

@@ -8,11 +8,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from claims.errors import NotFound
 from claims.models import Map, Node
 from claims.services.bulk import rows_insert
 from claims.services.maps import map_graph_changed
-from claims.validation import check_probability
+from core.errors import NotFound
+from core.validation import check_probability
 from cruxes import ranking
 from cruxes.models import CruxScore, RankingRun, RunStatus, Vote, VoteAction
 from cruxes.ranking.types import gc_paused

@@ -2,6 +2,7 @@
 
 import contextlib
 import logging
+import time
 
 import redis
 from celery import shared_task
@@ -62,6 +63,31 @@ def recompute_ranking_request(map_id: int) -> bool:
                 broker.delete(recompute_pending_key(map_id))
         raise
     return True
+
+
+# After a failed publish, skip further attempts for a few seconds: each attempt
+# against a dead broker costs the web request a connect timeout, and the sweep
+# re-enqueues every stale map once the broker is back.
+_BROKER_BACKOFF_SECONDS = 5.0
+_broker_down_until = 0.0
+
+
+def recompute_ranking_soon(map_id: int) -> None:
+    """Ask for the map's recompute; a broker outage must not fail the user's write.
+
+    Registered with claims.hooks.on_graph_changed: called after each committed
+    change of a map. The change is already committed; the periodic sweep picks
+    the map up later if the message cannot be sent now.
+    """
+    global _broker_down_until
+    if time.monotonic() < _broker_down_until:
+        logger.warning("broker recently unreachable; recompute of map %s left to the sweep", map_id)
+        return
+    try:
+        recompute_ranking_request(map_id)
+    except Exception:
+        _broker_down_until = time.monotonic() + _BROKER_BACKOFF_SECONDS
+        logger.exception("could not enqueue recompute_ranking(%s); the sweep will retry", map_id)
 
 
 @shared_task(

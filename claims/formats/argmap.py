@@ -32,7 +32,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from claims.formats import strict_json
+from core import strict_json
 
 FORMAT_NAME = "argmap"
 FORMAT_VERSION = 1

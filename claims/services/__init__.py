@@ -1,12 +1,6 @@
 """Writes to the argument graph. Every service that changes a map calls
 `map_graph_changed` exactly once, inside its transaction."""
 
-from claims.services.accounts import (
-    login_failed,
-    login_locked,
-    login_succeeded,
-    user_register,
-)
 from claims.services.edges import edge_create, edge_delete, edge_update
 from claims.services.imports import map_import, map_import_upload
 from claims.services.maps import (
@@ -20,9 +14,6 @@ from claims.services.maps import (
 from claims.services.nodes import node_create, node_delete, node_update
 
 __all__ = [
-    "login_failed",
-    "login_locked",
-    "login_succeeded",
     "edge_create",
     "edge_delete",
     "edge_update",
@@ -37,5 +28,4 @@ __all__ = [
     "node_create",
     "node_delete",
     "node_update",
-    "user_register",
 ]

@@ -1,9 +1,9 @@
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
-from claims.errors import Conflict, NotFound, ValidationFailed
 from claims.models import Edge, EdgeKind, Map, Node, NodeKind
 from claims.services.maps import map_graph_changed
+from core.errors import Conflict, NotFound, ValidationFailed
 
 
 def _check_weight(weight: object) -> float:

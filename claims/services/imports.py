@@ -8,20 +8,17 @@ one per row; docs/BENCHMARKS.md has the figures.
 
 from dataclasses import dataclass, field
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from claims.errors import Conflict, UnsupportedFormat, ValidationFailed
+from claims import hooks
 from claims.formats import argmap as argmap_format
 from claims.models import Edge, Map, Node, Source
 from claims.services.bulk import Progress, rows_insert
 from claims.services.maps import map_graph_changed
-from claims.validation import check_key
-
-BATCH_SIZE = 5000  # voter accounts per bulk_create
+from core.errors import Conflict, UnsupportedFormat, ValidationFailed
+from core.validation import check_key
 
 
 @dataclass
@@ -53,21 +50,6 @@ def parse_argmap(data: bytes | str | dict) -> dict:
         return argmap_format.load(data)
     except argmap_format.ArgmapFormatError as exc:
         raise format_error_to_validation(exc) from exc
-
-
-def _users_by_name(usernames: set[str]) -> dict[str, int]:
-    """Ids of the named users, creating missing ones as inactive accounts."""
-    User = get_user_model()
-    found = dict(User.objects.filter(username__in=usernames).values_list("username", "id"))
-    missing = sorted(usernames - found.keys())
-    if missing:
-        unusable = make_password(None)
-        User.objects.bulk_create(
-            [User(username=name, is_active=False, password=unusable) for name in missing],
-            batch_size=BATCH_SIZE,
-        )
-        found.update(User.objects.filter(username__in=missing).values_list("username", "id"))
-    return found
 
 
 def _noop(stage: str, done: int, total: int) -> None:
@@ -122,8 +104,6 @@ def map_import(
     drops the file's votes and counts them as skipped: a file must not cast
     votes in other people's names.
     """
-    from cruxes.models import Vote, VoteAction, VoteHistory
-
     report = progress or _noop
     doc = parse_argmap(data)
     skipped = dict(skipped or {})
@@ -230,43 +210,10 @@ def map_import(
         progress=report,
     )
 
-    votes = doc["votes"]
-    if votes:
-        user_ids = _users_by_name({v["user"] for v in votes})
-        rows_insert(
-            Vote,
-            ("user_id", "node_id", "credence", "node_revision", "created_at", "updated_at"),
-            ((user_ids[v["user"]], node_ids[v["node"]], v["credence"], 1, now, now) for v in votes),
-            total=len(votes),
-        )
-        rows_insert(
-            VoteHistory,
-            (
-                "user_id",
-                "node_id",
-                "action",
-                "credence",
-                "previous_credence",
-                "node_revision",
-                "graph_version",
-                "created_at",
-            ),
-            (
-                (
-                    user_ids[v["user"]],
-                    node_ids[v["node"]],
-                    VoteAction.CAST.value,
-                    v["credence"],
-                    None,
-                    1,
-                    1,
-                    now,
-                )
-                for v in votes
-            ),
-            total=len(votes),
-            stage="votes",
-            progress=report,
+    if doc["votes"]:
+        # The votes app writes them (claims knows the graph, not who votes on it).
+        hooks.vote_store().votes_import(
+            map_id=map_id, votes=doc["votes"], node_ids=node_ids, now=now, progress=report
         )
 
     map_graph_changed(map_id=map_id, action="map_import", user=owner)
@@ -274,7 +221,7 @@ def map_import(
         slug=the_map.slug,
         nodes=len(nodes),
         edges=len(edges),
-        votes=len(votes),
+        votes=len(doc["votes"]),
         skipped=dict(skipped or {}),
     )
 

@@ -1,6 +1,5 @@
 import json
 import logging
-import time
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
@@ -8,40 +7,14 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from claims.errors import Conflict, NotFound, ValidationFailed
+from claims import hooks
 from claims.models import TITLE_MAX_LENGTH, Map, MapMember, MemberRole, Visibility
-from claims.validation import check_key, check_text
+from core.errors import Conflict, NotFound, ValidationFailed
+from core.validation import check_key, check_text
 
 logger = logging.getLogger(__name__)
 
 DESCRIPTION_MAX_LENGTH = 5000
-
-
-# After a failed publish, skip further attempts for a few seconds: each attempt
-# against a dead broker costs the web request a connect timeout, and the sweep
-# re-enqueues every stale map once the broker is back.
-_BROKER_BACKOFF_SECONDS = 5.0
-_broker_down_until = 0.0
-
-
-def _enqueue_recompute(map_id: int) -> None:
-    """Ask for the map's recompute; a broker outage must not fail the user's write.
-
-    The change is already committed; the periodic sweep picks the map up later.
-    One message per map while one is pending (recompute_ranking_request): a
-    burst of votes costs the web requests one publish, and the worker one run.
-    """
-    global _broker_down_until
-    from cruxes.tasks import recompute_ranking_request
-
-    if time.monotonic() < _broker_down_until:
-        logger.warning("broker recently unreachable; recompute of map %s left to the sweep", map_id)
-        return
-    try:
-        recompute_ranking_request(map_id)
-    except Exception:
-        _broker_down_until = time.monotonic() + _BROKER_BACKOFF_SECONDS
-        logger.exception("could not enqueue recompute_ranking(%s); the sweep will retry", map_id)
 
 
 def map_graph_changed(
@@ -80,7 +53,7 @@ def map_graph_changed(
             " VALUES (%s, %s, %s, %s, %s, %s)",
             [map_id, version, action, json.dumps(sorted(set(node_keys))), user_id, stamp],
         )
-    transaction.on_commit(lambda: _enqueue_recompute(map_id))
+    transaction.on_commit(lambda: hooks.graph_changed(map_id))
     return version
 
 

@@ -4,7 +4,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.text import slugify
 
-from claims.errors import Conflict, NotFound, StaleRevision, ValidationFailed
 from claims.models import (
     KEY_MAX_LENGTH,
     QUOTE_MAX_LENGTH,
@@ -18,7 +17,8 @@ from claims.models import (
     Source,
 )
 from claims.services.maps import map_graph_changed
-from claims.validation import check_key, check_probability, check_text
+from core.errors import Conflict, NotFound, StaleRevision, ValidationFailed
+from core.validation import check_key, check_probability, check_text
 
 MAX_SOURCES = 50
 

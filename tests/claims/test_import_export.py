@@ -7,10 +7,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from claims.errors import Conflict, ValidationFailed
 from claims.models import Edge, Map, Node, NodeKind, Source
 from claims.selectors import map_export_bytes
 from claims.services import map_import
+from core.errors import Conflict, ValidationFailed
 from cruxes.models import Vote
 from tests.conftest import SEED_PATH
 

@@ -3,7 +3,6 @@
 import pytest
 from django.db import transaction
 
-from claims.errors import Conflict, StaleRevision, ValidationFailed
 from claims.models import Edge, Map, NodeRevision
 from claims.services import (
     edge_create,
@@ -14,6 +13,7 @@ from claims.services import (
     node_delete,
     node_update,
 )
+from core.errors import Conflict, StaleRevision, ValidationFailed
 from cruxes.models import Vote, VoteHistory
 from cruxes.services import vote_cast, vote_withdraw
 from tests.factories import EdgeFactory, FrameFactory, NodeFactory, UserFactory

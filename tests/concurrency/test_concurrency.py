@@ -19,9 +19,9 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from claims import services as claims_services
-from claims.errors import Conflict, NotFound, StaleRevision
 from claims.models import Edge, Map, MapChange, MapMember, Node, NodeRevision
 from claims.services import edge_create, edge_delete, map_create, node_create, node_update
+from core.errors import Conflict, NotFound, StaleRevision
 from cruxes.models import Vote, VoteAction, VoteHistory
 from cruxes.ranking.credence import PRIOR_PSEUDO_VOTES
 from cruxes.selectors import credence_summary
@@ -64,18 +64,19 @@ def unexpected(results: list[object], *allowed: type[BaseException]) -> list[Bas
 @pytest.fixture
 def enqueued(monkeypatch):
     """How many recomputes were scheduled (on commit), still sending them for real."""
-    from claims.services import maps
+    from claims import hooks
+    from cruxes import tasks
 
     calls = Counter()
     lock = threading.Lock()
-    real = maps._enqueue_recompute
+    real = tasks.recompute_ranking_soon
 
     def counting(map_id: int) -> None:
         with lock:
             calls[map_id] += 1
         real(map_id)
 
-    monkeypatch.setattr(maps, "_enqueue_recompute", counting)
+    monkeypatch.setattr(hooks._registry, "graph_changed", [counting])
     return calls
 
 

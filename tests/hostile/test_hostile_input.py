@@ -115,7 +115,7 @@ REQUESTS = {
         413,
         "too large",
         b'{"credence": 0.5, "pad": "' + b"x" * (50 * MB) + b'"}',
-        forbid=("claims.formats.strict_json", "loads"),
+        forbid=("core.strict_json", "loads"),
     ),
     "empty body": Hostile("PUT", VOTE, 400, "required", b""),
     "duplicate keys": Hostile(
@@ -523,7 +523,7 @@ def test_the_valid_file_the_hostile_ones_derive_from_imports(world):
 def test_an_http404_raised_outside_drf_under_api_is_json_and_elsewhere_the_page(rf):
     from django.http import Http404
 
-    from claims.api_base import page_not_found_json_under_api
+    from core.api_base import page_not_found_json_under_api
 
     api = page_not_found_json_under_api(rf.get("/api/schema/x"), Http404("no such schema"))
     assert api.status_code == 404 and api["Content-Type"].startswith(JSON)

@@ -3,9 +3,9 @@
 import pytest
 
 from claims.models import Map
-from claims.page_selectors import GLOBAL_ROWS, TOP_PER_FRAME, map_page
 from claims.services import map_import
 from claims.synthetic import generate_map
+from cruxes.page_selectors import GLOBAL_ROWS, TOP_PER_FRAME, map_page
 from cruxes.selectors import ranking_latest
 from cruxes.services import ranking_refresh
 

@@ -3,9 +3,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from claims.errors import NotFound
 from claims.models import Map
 from claims.selectors import ExportProgress, map_export_chunks, map_get
+from core.errors import NotFound
 
 
 class Command(BaseCommand):

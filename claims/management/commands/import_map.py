@@ -3,9 +3,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from claims.errors import ArgmapError
 from claims.models import Map
 from claims.services import map_import
+from core.errors import ArgmapError
 
 
 class Command(BaseCommand):

@@ -3,9 +3,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from claims.errors import ArgmapError
 from claims.selectors import map_get
 from claims.services.imports import parse_argmap
+from core.errors import ArgmapError
 from cruxes import ranking
 from cruxes.services import ranking_snapshot, ranking_store
 

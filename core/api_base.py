@@ -24,8 +24,8 @@ from rest_framework.parsers import JSONParser, get_encoding
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from claims.errors import ArgmapError, PayloadTooLarge
-from claims.formats import strict_json
+from core import strict_json
+from core.errors import ArgmapError, PayloadTooLarge, ValidationFailed
 
 logger = logging.getLogger(__name__)
 
@@ -177,6 +177,30 @@ class StrictJSONParser(JSONParser):
                 "invalid JSON: a string holds an unpaired surrogate escape (\\ud800-\\udfff)"
             ) from None
         return data
+
+
+# What a JSON body that is not an object was, in JSON's words.
+_JSON_TYPES = {
+    type(None): "null",
+    bool: "a boolean",
+    int: "a number",
+    float: "a number",
+    str: "a string",
+    list: "an array",
+}
+
+
+def validated(serializer_class, data) -> dict:
+    """The body checked by an input serializer: a JSON object, or a 400 that says what it was."""
+    if not isinstance(data, dict):
+        kind = _JSON_TYPES.get(type(data), type(data).__name__)
+        raise ValidationFailed(
+            f"the request body must be a JSON object, not {kind}",
+            fields={"$": ["expected an object"]},
+        )
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
 
 
 class ApiView(APIView):

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from rest_framework.authtoken.models import Token
 
-from claims.errors import Conflict, ValidationFailed
+from core.errors import Conflict, ValidationFailed
 
 _USERNAME_HELP = "letters, digits and @/./+/-/_ only"
 

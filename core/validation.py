@@ -2,8 +2,12 @@
 
 import re
 
-from claims.errors import ValidationFailed
-from claims.models import CREDENCE_MAX, CREDENCE_MIN, KEY_MAX_LENGTH
+from core.errors import ValidationFailed
+
+# Domain bounds both apps check (the models' database constraints use them too).
+KEY_MAX_LENGTH = 100
+CREDENCE_MIN = 0.01
+CREDENCE_MAX = 0.99
 
 _KEY_RE = re.compile(r"[a-z0-9][a-z0-9_-]*")  # fullmatch: `$` would allow a final "\n"
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
