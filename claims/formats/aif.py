@@ -28,6 +28,14 @@ Import (``aif_to_argmap``)
   (AIF relates I-nodes only through S-nodes).
 * Edges are deduplicated on (source, target, kind) (the first weight wins;
   counted as ``"duplicate edge"``) and self-loops dropped (``"self-loop"``).
+* Bounds, checked by counting before any edge is built, so refusing a file
+  builds none (memory stays near the size of the file): an S-node may make at most
+  ``MAX_EDGES_PER_SNODE`` edges (premises x conclusions, each side counted
+  once), and all S-nodes together at most argmap's ``MAX_EDGES`` (counted before
+  duplicates across S-nodes are merged, so it bounds the work too). The check
+  that keeps ``subframe_of`` edges free of cycles does at most
+  ``MAX_CYCLE_CHECK_STEPS`` steps (only edges that could close a cycle cost any).
+  Passing a bound raises ``AifFormatError`` naming the S-node and the numbers.
 * An edge naming a node that does not exist, a missing nodeID/type/fromID/toID,
   a duplicate nodeID or a wrong top-level shape raise ``AifFormatError`` with
   every problem as ``"<path>: <message>"``. OVA3 files, which wrap the AIF in
@@ -62,11 +70,28 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import networkx as nx
+
 from claims.formats.argmap import MAX_EDGES, MAX_NODES
 
 MAX_AIF_NODES = 1_000_000  # every AIF node, dialogue layer included
 MAX_AIF_EDGES = 2_000_000
 MAX_PROBLEMS = 1000
+# Edges one RA/CA/MA node may make (premises x conclusions). An S-node with p
+# premises and c conclusions makes p * c edges: a few kilobytes of AIF can ask for
+# millions. Real AIF has a handful: in the AIFdb corpus files in
+# /work/shared/testdata/aif the largest S-node has 3 premises and 1 conclusion (3
+# edges), AIF's RA nodes conventionally have a single conclusion, and argmap's own
+# export writes one S-node per edge (1 x 1). 10,000 (e.g. 100 premises x 100
+# conclusions) leaves more than a thousandfold headroom, while a single S-node can
+# no longer make more than 1% of MAX_EDGES.
+MAX_EDGES_PER_SNODE = 10_000
+# Steps (nodes visited) the subframe_of cycle check may take over a whole import.
+# Acyclic hierarchies (every valid argmap export) take none; only edges between
+# frames in one strongly connected group are checked, each by a search within
+# the group, which files with large tangles of subframe_of cycles could make
+# quadratic. Five million steps is a couple of seconds.
+MAX_CYCLE_CHECK_STEPS = 5_000_000
 
 TITLE_MAX = 200
 TEXT_MAX = 20_000
@@ -89,6 +114,10 @@ _S_TEXT = {"RA": "Default Inference", "CA": "Default Conflict", "MA": "Default R
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 _UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _SENTENCE_END = re.compile(r"[.!?\u2026](?=\s|$)")
+_NOT_SPACE = re.compile(r"\S")
+_WORD = re.compile(r"\S+")
+# What str.splitlines() splits on (all of them are whitespace too).
+_LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
@@ -256,10 +285,21 @@ def _shorten(text: str, limit: int) -> str:
 
 def title_from_text(text: str) -> str:
     """The first sentence of the first non-blank line, at most 200 characters."""
-    line = next((ln for ln in text.splitlines() if ln.strip()), "")
-    flat = " ".join(line.split())
-    if not flat:
+    # Only as many words as the title can use are read (the text may be megabytes
+    # on one line): their first TITLE_MAX + 2 characters decide the title.
+    first = _NOT_SPACE.search(text)
+    if first is None:
         return EMPTY_TITLE
+    line_break = _LINE_BREAK.search(text, first.start())
+    line_end = line_break.start() if line_break else len(text)
+    words: list[str] = []
+    size = -1
+    for word in _WORD.finditer(text, first.start(), line_end):
+        words.append(word.group())
+        size += len(words[-1]) + 1
+        if size >= TITLE_MAX + 2:
+            break
+    flat = " ".join(words)
     end = _SENTENCE_END.search(flat)
     sentence = flat[: end.end()] if end else flat
     if sentence.endswith(".") and not sentence.endswith(".."):
@@ -389,17 +429,146 @@ def _s_node_fields(kind: str, ext: dict[str, Any] | None) -> tuple[str, float, b
     return edge_kind, weight, bad
 
 
-def _reaches(adjacency: dict[str, set[str]], start: str, goal: str) -> bool:
-    seen, stack = {start}, [start]
-    while stack:
-        node = stack.pop()
-        if node == goal:
-            return True
-        for succ in adjacency.get(node, ()):
-            if succ not in seen:
-                seen.add(succ)
-                stack.append(succ)
-    return False
+# ------------------------------------------------------------ expanding the S-nodes
+
+
+def _s_node_sides(
+    edges: list[dict], by_key: dict[str, dict]
+) -> tuple[dict[str, dict[str, None]], dict[str, dict[str, None]]]:
+    """(premises, conclusions) of every RA/CA/MA node: its I-nodes on either side,
+    each once, in the order the edges first name them."""
+    premises_of: dict[str, dict[str, None]] = {}
+    conclusions_of: dict[str, dict[str, None]] = {}
+    for edge in edges:
+        source, target = _node_key(edge["fromID"]), _node_key(edge["toID"])
+        source_type, target_type = by_key[source].get("type"), by_key[target].get("type")
+        if source_type == "I" and target_type in _S_KINDS:
+            premises_of.setdefault(target, {})[source] = None
+        elif target_type == "I" and source_type in _S_KINDS:
+            conclusions_of.setdefault(source, {})[target] = None
+    return premises_of, conclusions_of
+
+
+def _check_expansion(
+    nodes: list[dict],
+    premises_of: Mapping[str, Mapping[str, None]],
+    conclusions_of: Mapping[str, Mapping[str, None]],
+    prefix: str,
+) -> None:
+    """Raise AifFormatError at the first S-node that would make more than
+    MAX_EDGES_PER_SNODE edges, or that would take all S-nodes past MAX_EDGES.
+
+    Counts only (premises x conclusions), so nothing is built for a file that is refused.
+    """
+    total = 0
+    for i, node in enumerate(nodes):
+        kind = node["type"]
+        if kind not in _S_KINDS:
+            continue
+        key = _node_key(node["nodeID"])
+        premises, conclusions = premises_of.get(key), conclusions_of.get(key)
+        if not premises or not conclusions:
+            continue
+        pairs = len(premises) * len(conclusions)
+        sides = f"{len(premises)} premises x {len(conclusions)} conclusions"
+        if pairs > MAX_EDGES_PER_SNODE:
+            raise AifFormatError(
+                [
+                    f"{prefix}nodes[{i}]: {kind} node {_show(key)} would make {pairs} edges "
+                    f"({sides}); one S-node may make at most {MAX_EDGES_PER_SNODE}"
+                ]
+            )
+        total += pairs
+        if total > MAX_EDGES:
+            raise AifFormatError(
+                [
+                    f"{prefix}nodes[{i}]: too many edges: with {kind} node {_show(key)} "
+                    f"({sides}) the S-nodes would make {total} edges, "
+                    f"argmap takes at most {MAX_EDGES}"
+                ]
+            )
+
+
+def _subframe_candidates(
+    nodes: list[dict],
+    premises_of: Mapping[str, Mapping[str, None]],
+    conclusions_of: Mapping[str, Mapping[str, None]],
+    ids: Mapping[str, str],
+    kinds: Mapping[str, str],
+) -> dict[str, list[str]]:
+    """Every frame -> frame pair an MA node asks to make subframe_of (argmap ids)."""
+    graph: dict[str, list[str]] = {}
+    for node in nodes:
+        if node["type"] != "MA":
+            continue
+        ext = _extension(node)
+        if ext is None or ext.get("kind") != "subframe_of":
+            continue
+        key = _node_key(node["nodeID"])
+        for premise in premises_of.get(key, ()):
+            source = ids[premise]
+            if kinds[source] != "frame":
+                continue
+            for conclusion in conclusions_of.get(key, ()):
+                target = ids[conclusion]
+                if target != source and kinds[target] == "frame":
+                    graph.setdefault(source, []).append(target)
+    return graph
+
+
+def _components(graph: Mapping[str, list[str]]) -> dict[str, int]:
+    """The strongly connected component of every node of graph, as a number (linear time)."""
+    digraph = nx.DiGraph(
+        (source, target) for source, targets in graph.items() for target in targets
+    )
+    return {
+        node: number
+        for number, members in enumerate(nx.strongly_connected_components(digraph))
+        for node in members
+    }
+
+
+class _CycleCheck:
+    """Whether a new subframe_of edge would close a cycle among those already kept.
+
+    Only a candidate edge inside one strongly connected component of all the
+    candidate subframe_of edges can close a cycle (any path back from its target
+    to its source stays in that component); only those are searched for, within
+    the component, at most MAX_CYCLE_CHECK_STEPS nodes visited per import.
+    """
+
+    def __init__(self, candidates: Mapping[str, list[str]]) -> None:
+        self.component = _components(candidates)
+        self.kept: dict[str, set[str]] = {}
+        self.steps = 0
+
+    def add(self, source: str, target: str) -> None:
+        self.kept.setdefault(source, set()).add(target)
+
+    def would_close(self, source: str, target: str, path: str) -> bool:
+        """Whether target already reaches source through kept edges; path names the
+        S-node in the error raised when the step budget runs out."""
+        group = self.component.get(source)
+        if group is None or self.component.get(target) != group:
+            return False
+        seen, stack = {target}, [target]
+        while stack:
+            node = stack.pop()
+            if node == source:
+                return True
+            self.steps += 1
+            if self.steps > MAX_CYCLE_CHECK_STEPS:
+                raise AifFormatError(
+                    [
+                        f"{path}: too many subframe_of cycles to untangle (more than "
+                        f"{MAX_CYCLE_CHECK_STEPS} steps checking them)"
+                    ]
+                )
+            for succ in self.kept.get(node, ()):
+                if succ not in seen and self.component.get(succ) == group:
+                    seen.add(succ)
+                    stack.append(succ)
+        return False
 
 
 # --------------------------------------------------------------------------- import
@@ -454,21 +623,15 @@ def aif_to_argmap(
         kinds[node_id] = fields["kind"]
         out_nodes.append({"id": node_id, **fields, "sources": []})
 
-    # The I-nodes on each side of every S-node.
-    incoming: dict[str, list[str]] = {}
-    outgoing: dict[str, list[str]] = {}
-    for edge in edges:
-        source, target = _node_key(edge["fromID"]), _node_key(edge["toID"])
-        source_type, target_type = by_key[source].get("type"), by_key[target].get("type")
-        if source_type == "I" and target_type in _S_KINDS:
-            incoming.setdefault(target, []).append(source)
-        elif target_type == "I" and source_type in _S_KINDS:
-            outgoing.setdefault(source, []).append(target)
+    # The I-nodes on each side of every S-node (each once, in the order first seen),
+    # then the bounds on what they expand to, before any edge is made.
+    premises_of, conclusions_of = _s_node_sides(edges, by_key)
+    _check_expansion(nodes, premises_of, conclusions_of, prefix)
 
     out_edges: list[dict] = []
     seen: set[tuple[str, str, str]] = set()
-    subframes: dict[str, set[str]] = {}
-    for node in nodes:
+    cycles = _CycleCheck(_subframe_candidates(nodes, premises_of, conclusions_of, ids, kinds))
+    for i, node in enumerate(nodes):
         key = _node_key(node["nodeID"])
         kind = node["type"]
         if kind == "I":
@@ -476,15 +639,15 @@ def aif_to_argmap(
         if kind not in _S_KINDS:
             skipped[kind] += 1
             continue
-        premises, conclusions = incoming.get(key), outgoing.get(key)
+        premises, conclusions = premises_of.get(key), conclusions_of.get(key)
         if not premises or not conclusions:
             skipped[f"{kind} (incomplete)"] += 1
             continue
         edge_kind, weight, bad = _s_node_fields(kind, _extension(node))
         if bad:
             bad_extension.add(key)
-        for premise in dict.fromkeys(premises):
-            for conclusion in dict.fromkeys(conclusions):
+        for premise in premises:
+            for conclusion in conclusions:
                 source, target = ids[premise], ids[conclusion]
                 if source == target:
                     skipped["self-loop"] += 1
@@ -493,7 +656,7 @@ def aif_to_argmap(
                 if this_kind == "subframe_of" and (
                     kinds[source] != "frame"
                     or kinds[target] != "frame"
-                    or _reaches(subframes, target, source)
+                    or cycles.would_close(source, target, f"{prefix}nodes[{i}]")
                 ):
                     this_kind = "related"  # a subframe_of argmap would refuse
                     bad_extension.add(key)
@@ -503,14 +666,10 @@ def aif_to_argmap(
                     continue
                 seen.add(triple)
                 if this_kind == "subframe_of":
-                    subframes.setdefault(source, set()).add(target)
+                    cycles.add(source, target)
                 out_edges.append(
                     {"source": source, "target": target, "kind": this_kind, "weight": weight}
                 )
-    if len(out_edges) > MAX_EDGES:
-        raise AifFormatError(
-            [f"{prefix}edges: too many edges ({len(out_edges)}, argmap takes at most {MAX_EDGES})"]
-        )
 
     if bad_extension:
         skipped["argmap extension (invalid)"] = len(bad_extension)
