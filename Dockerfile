@@ -1,6 +1,8 @@
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
+# The runtime set only: tests, lint and browsers stay out of the image
+# (requirements-dev.txt is for development machines and CI).
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .

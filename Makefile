@@ -12,10 +12,12 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt
+# The development set: the runtime pins (requirements.txt, all the image gets)
+# plus tests, lint and pip-tools, compiled from requirements*.in (see there).
+$(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $@
 
 # Serve the app with the seeded alignment map at http://127.0.0.1:8000.

@@ -1,14 +1,14 @@
 """REST API of accounts: registration and API tokens."""
 
 from django.contrib.auth import authenticate
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import Throttled
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
-from accounts.services import login_failed, login_locked, user_register
+from accounts.authentication import ExpiringTokenAuthentication
+from accounts.services import token_issue, token_revoke, user_register
 from core.api_base import ApiView, StrictCharField, errors, validated
 from core.errors import ValidationFailed
 
@@ -26,14 +26,20 @@ class RegisterApi(ApiView):
         email = serializers.EmailField(required=False, allow_blank=True)
 
     class RegisterOutput(serializers.Serializer):
-        username = serializers.CharField()
+        username = serializers.CharField(help_text="the name as stored (NFKC-normalised)")
         token = serializers.CharField()
 
-    @extend_schema(request=RegisterInput, responses={201: RegisterOutput, **errors(400, 409, 429)})
+    @extend_schema(
+        request=RegisterInput,
+        responses={201: RegisterOutput, **errors(400, 409, 429)},
+        description="Create an account. The username is NFKC-normalised; a name that looks "
+        "like an existing one (another case, fullwidth or Cyrillic lookalike letters) is "
+        "refused with 409, and one mixing lookalike letters of different scripts with 400.",
+    )
     def post(self, request):
         data = validated(self.RegisterInput, request.data)
-        token = user_register(**data)
-        return Response({"username": data["username"], "token": token}, status=201)
+        user = user_register(**data)
+        return Response({"username": user.username, "token": token_issue(user=user)}, status=201)
 
 
 class TokenApi(ApiView):
@@ -48,17 +54,37 @@ class TokenApi(ApiView):
     class TokenOutput(serializers.Serializer):
         token = serializers.CharField()
 
-    @extend_schema(request=TokenInput, responses={200: TokenOutput, **errors(400, 429)})
+    @extend_schema(
+        request=TokenInput,
+        responses={200: TokenOutput, **errors(400, 429)},
+        description="The account's API token (a new one if it had none, or it expired: "
+        "see API_TOKEN_LIFETIME_SECONDS). After repeated wrong passwords the account is "
+        "locked for a while from this address: 429.",
+    )
     def post(self, request):
         data = validated(self.TokenInput, request.data)
-        ip = request.META.get("REMOTE_ADDR", "")
-        if login_locked(username=data["username"], ip=ip):
-            raise Throttled(detail="too many failed logins; try again in a few minutes")
+        # The lockout is in the authentication backend (accounts.backends).
         user = authenticate(request, username=data["username"], password=data["password"])
         if user is None:
-            login_failed(username=data["username"], ip=ip)
+            if getattr(request, "login_locked", False):
+                raise Throttled(detail="too many failed logins; try again in a few minutes")
             raise ValidationFailed(
                 "wrong username or password", fields={"password": ["wrong username or password"]}
             )
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        return Response({"token": token_issue(user=user)})
+
+
+class TokenRevokeApi(ApiView):
+    # Only the token itself: a browser session cannot revoke it by a forged request.
+    authentication_classes = [ExpiringTokenAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=None,
+        responses={204: OpenApiResponse(description="the token is revoked"), **errors(401, 429)},
+        description="Revoke the API token this request is authenticated with: it stops "
+        "working at once. POST /api/v1/auth/token/ issues a new one.",
+    )
+    def post(self, request):
+        token_revoke(user=request.user)
+        return Response(status=204)

@@ -12,7 +12,7 @@ app.autodiscover_tasks()
 
 
 @app.on_after_finalize.connect
-def _schedule_sweep(sender: Celery, **kwargs: object) -> None:
+def _schedule_periodic_tasks(sender: Celery, **kwargs: object) -> None:
     # A lost message must not leave a map stale forever: beat sweeps regularly.
     from django.conf import settings
 
@@ -20,4 +20,11 @@ def _schedule_sweep(sender: Celery, **kwargs: object) -> None:
         float(settings.RANKING_SWEEP_SECONDS),
         sender.signature("cruxes.tasks.sweep_stale_rankings"),
         name="sweep stale rankings",
+    )
+    # Old ranking runs are pruned after each new run; this also prunes maps that
+    # get no new run (a backlog, or a lowered RANKING_KEEP_RUNS).
+    sender.add_periodic_task(
+        float(settings.RANKING_PRUNE_SECONDS),
+        sender.signature("cruxes.tasks.prune_ranking_runs"),
+        name="prune old ranking runs",
     )

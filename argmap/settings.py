@@ -26,6 +26,21 @@ if not SECRET_KEY:
 elif not DEBUG and (SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 32):
     raise ImproperlyConfigured("SECRET_KEY is a development or too short key; set a real one.")
 
+# --- Production needs its database and broker (issue 12, item 19) ---
+# Without DATABASE_URL argmap falls back to an embedded SQLite file, and without
+# REDIS_URL it runs the ranking inside the web request: right for `make run`,
+# wrong for a production that merely forgot a variable. DEBUG off refuses to
+# start without both unless the operator opts in to one machine on purpose.
+ARGMAP_SINGLE_BOX = env_bool("ARGMAP_SINGLE_BOX", False)
+if not DEBUG and not ARGMAP_SINGLE_BOX:
+    _missing = [name for name in ("DATABASE_URL", "REDIS_URL") if not env_str(name)]
+    if _missing:
+        raise ImproperlyConfigured(
+            f"{' and '.join(_missing)} must be set when DEBUG is off (production); "
+            "set ARGMAP_SINGLE_BOX=1 to run on purpose with SQLite and/or the ranking "
+            "inside the web process."
+        )
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 
 INSTALLED_APPS = [
@@ -50,8 +65,12 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Static files (vendored htmx, Cytoscape) served by the app itself in production.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy on every response (issue 12, item 17; policy below).
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A NUL byte in a page's query string or form: 400 naming it (issue 12, item 16).
+    "core.middleware.NulByteMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -125,6 +144,26 @@ LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
+# --- Client address, lockout, tokens, mail (issue 12, items 7, 9, 11 and 12) ---
+# How many reverse proxies of our own stand in front of the app. 0 (the default:
+# clients connect to the app directly) ignores X-Forwarded-For, which a client
+# writes itself; behind N proxies the N-th X-Forwarded-For entry from the right
+# is the client. Every throttle and the login lockout read it (core.net).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
+# Every password check (log-in page, admin, API token) goes through the lockout.
+AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutModelBackend"]
+# API tokens stop working this many seconds after they were issued; 0: never.
+API_TOKEN_LIFETIME_SECONDS = env_int("API_TOKEN_LIFETIME_SECONDS", 0)
+# Mail. The password-reset pages are mounted only when EMAIL_HOST is set.
+EMAIL_HOST = env_str("EMAIL_HOST", "") or ""
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "") or ""
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "") or ""
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "argmap <noreply@localhost>")
+
 # Background work. With REDIS_URL, Celery talks to Redis and a real worker runs
 # the tasks; without it, tasks run in-process (after the commit that scheduled
 # them), so the app still works with nothing but SQLite.
@@ -160,11 +199,40 @@ RANKING_SWEEP_SECONDS = env_int("RANKING_SWEEP_SECONDS", 30)
 RANKING_DEBOUNCE_MS = env_int("RANKING_DEBOUNCE_MS", 150 if REDIS_URL else 0)
 RANKING_MAX_DELAY_MS = env_int("RANKING_MAX_DELAY_MS", 1000 if REDIS_URL else 0)
 
+# --- Ranking history and vote privacy (issue 12, items 3 and 15) ---
+# Every run stores a score row per crux and frame (a 20k-node map: ~5 MB a
+# vote), so old runs are pruned: kept are the newest RANKING_KEEP_RUNS runs of a
+# map and the newest run of each of the last RANKING_KEEP_DAILY_DAYS days (UTC),
+# enough for the runs list and the diffs people ask for. The worker prunes a map
+# after storing its run; beat prunes every map every RANKING_PRUNE_SECONDS (for
+# maps that get no new run). At least 2 runs: the diff of the latest two works.
+RANKING_KEEP_RUNS = env_int("RANKING_KEEP_RUNS", 20)
+RANKING_KEEP_DAILY_DAYS = env_int("RANKING_KEEP_DAILY_DAYS", 30)
+RANKING_PRUNE_SECONDS = env_int("RANKING_PRUNE_SECONDS", 3600)
+if RANKING_KEEP_RUNS < 2 or RANKING_KEEP_DAILY_DAYS < 0 or RANKING_PRUNE_SECONDS < 1:
+    raise ImproperlyConfigured(
+        "RANKING_KEEP_RUNS must be at least 2, RANKING_KEEP_DAILY_DAYS at least 0 "
+        "and RANKING_PRUNE_SECONDS at least 1."
+    )
+# Below this many voters on a node, everyone sees how many voted but no mean,
+# median, SD, histogram or community credence of the node (pages, API, exports,
+# the ranking's rows): with one or two voters those give each vote away. The
+# ranking itself still counts every vote. 1 turns the floor off.
+PRIVACY_MIN_VOTERS = env_int("PRIVACY_MIN_VOTERS", 3)
+if PRIVACY_MIN_VOTERS < 1:
+    raise ImproperlyConfigured("PRIVACY_MIN_VOTERS must be at least 1.")
+
 ARGMAP_MAX_IMPORT_BYTES = env_int("ARGMAP_MAX_IMPORT_BYTES", 10 * 1024 * 1024)
 # Django reads a raw body into memory up to this size; imports need the file's
 # size plus room, everything else is small.
 DATA_UPLOAD_MAX_MEMORY_SIZE = ARGMAP_MAX_IMPORT_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = ARGMAP_MAX_IMPORT_BYTES + 1024 * 1024
+
+# --- Stored exports (issue 12, item 5) ---
+# Each whole-map export is written once per map version here and served from
+# the file until the map changes (claims/downloads.py); one file per map and
+# format is kept.
+EXPORT_STORE_DIR = Path(env_str("ARGMAP_EXPORT_DIR", str(DATA_DIR / "exports")))
 
 # Throttle counters live in the cache: Redis when there is one (shared by all
 # web workers), otherwise process memory.
@@ -182,7 +250,7 @@ CACHES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
@@ -202,7 +270,13 @@ REST_FRAMEWORK = {
         "register": env_str("THROTTLE_REGISTER", "10/hour"),
         "token": env_str("THROTTLE_TOKEN", "30/min"),
         "import": env_str("THROTTLE_IMPORT", "20/hour"),
+        # Whole-map downloads by anonymous callers, per address (issue 12, item 5).
+        "export": env_str("THROTTLE_EXPORT", "60/hour"),
+        # Requests to mail a password-reset link, per address (issue 12, item 12).
+        "password_reset": env_str("THROTTLE_PASSWORD_RESET", "5/hour"),
     },
+    # DRF's own client address agrees with core.net (whose throttles override it).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # `?format=` names an export or import file format here, not a renderer.
     "URL_FORMAT_OVERRIDE": None,
@@ -225,6 +299,32 @@ SPECTACULAR_SETTINGS = {
         "VisibilityEnum": "claims.models.Visibility",
         "MemberRoleEnum": "claims.models.MemberRole",
     },
+}
+
+# --- Content-Security-Policy (issue 12, item 17; django-csp) ---
+# Scripts, styles, fonts and fetches come from this origin only: no inline
+# script, style block, style attribute or event handler anywhere (htmx's own
+# indicator style is off in base.html and its rules are in argmap.css; Swagger
+# UI's start-up script is a separate file), so an injected <script> or
+# onerror= cannot run even if escaping ever failed. Images may also be data:
+# URIs (Swagger UI's icons are data: SVGs in its stylesheet). Nothing may frame
+# the pages, post a form elsewhere, move the base URL or load a plugin. With
+# DEBUG on, django-csp leaves Django's technical 404/500 pages (inline styles)
+# without the header; production also upgrades any http:// subresource.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "upgrade-insecure-requests": not DEBUG,
+    }
 }
 
 if not DEBUG:

@@ -6,12 +6,13 @@ selector, answer with an output serializer. Keys and slugs in URLs, never ids
 """
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Q
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 
 from claims import services
 from claims.access import Need, map_get_for_user, maps_visible_to
@@ -29,7 +30,7 @@ from claims.models import (
     NodeKind,
     Visibility,
 )
-from claims.selectors import node_get, node_revisions
+from claims.selectors import node_get, node_revisions, rows_per_map
 from core.api_base import (
     ApiView,
     StrictCharField,
@@ -92,10 +93,7 @@ class MapListApi(ApiView):
         maps = (
             maps_visible_to(user=request.user)
             .select_related("owner")
-            .annotate(
-                node_count=Count("nodes", distinct=True),
-                edge_count=Count("edges", distinct=True),
-            )
+            .annotate(node_count=rows_per_map(Node), edge_count=rows_per_map(Edge))
             .order_by("slug")
         )
         return Response(MapOutput(maps, many=True).data)
@@ -431,9 +429,20 @@ class EdgeDetailApi(ApiView):
 
 
 class ExportApi(ApiView):
+    # A whole-map download costs seconds on a large map when its version is not
+    # stored yet: anonymous callers count against the "export" rate per address;
+    # people logged in only against the user-wide one (as the HTML download).
+    throttle_scope = "export"
+
+    def get_throttles(self):
+        throttles = super().get_throttles()
+        if self.request.user.is_authenticated:
+            return [t for t in throttles if not isinstance(t, ScopedRateThrottle)]
+        return throttles
+
     @extend_schema(
         parameters=[OpenApiParameter("format", str, enum=list(EXPORT_FORMATS))],
-        responses={(200, "application/json"): dict, **errors(404, 415)},
+        responses={(200, "application/json"): dict, **errors(404, 415, 429)},
     )
     def get(self, request, slug):
         the_map = map_get_for_user(user=request.user, slug=slug)
@@ -460,7 +469,13 @@ class ImportApi(ApiView):
         parameters=[
             OpenApiParameter("format", str, enum=["argmap", "aif"]),
             OpenApiParameter("slug", str),
-            OpenApiParameter("visibility", str, enum=Visibility.values),
+            OpenApiParameter(
+                "visibility",
+                str,
+                enum=Visibility.values,
+                description="overrides the file's own visibility; omit it to keep the file's "
+                "(public when the file names none)",
+            ),
         ],
         request={"application/json": dict, "multipart/form-data": dict},
         responses={201: ImportOutput, **errors(400, 401, 409, 413, 415, 429)},

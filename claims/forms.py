@@ -59,9 +59,23 @@ class EditNodeForm(forms.Form):
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
+AS_IN_FILE = ""
+
+
 class ImportForm(forms.Form):
     file = forms.FileField(label="argmap JSON or AIF file")
     slug = forms.SlugField(
         required=False, help_text="required for AIF; overrides an argmap file's own slug"
     )
-    visibility = forms.ChoiceField(choices=[("public", "public"), ("private", "private")])
+    # Left at its default, the file decides (a private map stays private when
+    # re-imported); only an explicit choice overrides the file's own visibility.
+    visibility = forms.ChoiceField(
+        choices=[(AS_IN_FILE, "as in the file"), ("public", "public"), ("private", "private")],
+        required=False,
+        initial=AS_IN_FILE,
+        help_text="a file that names none imports as public",
+    )
+
+    def clean_visibility(self) -> str | None:
+        """None when the uploader made no choice: the service keeps the file's."""
+        return self.cleaned_data["visibility"] or None

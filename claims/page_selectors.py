@@ -3,9 +3,10 @@ whatever the map's size (the pages show bounded lists)."""
 
 from collections import defaultdict
 
-from django.db.models import Count, Q
+from django.db.models import Q
 
 from claims.models import Edge, EdgeKind, Map, Node, NodeKind
+from claims.selectors import rows_per_map
 
 SEARCH_ROWS = 50
 
@@ -15,11 +16,13 @@ def nodes_by_key(the_map: Map, keys) -> dict[str, Node]:
 
 
 def home_maps(*, maps_qs) -> list[Map]:
+    # Counted per map in subqueries (claims.selectors.rows_per_map): a join with
+    # the nodes would group and sort every node of every map.
     return list(
         maps_qs.annotate(
-            frame_count=Count("nodes", filter=Q(nodes__kind=NodeKind.FRAME), distinct=True),
-            crux_count=Count("nodes", filter=Q(nodes__kind=NodeKind.CRUX), distinct=True),
-            node_count=Count("nodes", distinct=True),
+            frame_count=rows_per_map(Node, kind=NodeKind.FRAME),
+            crux_count=rows_per_map(Node, kind=NodeKind.CRUX),
+            node_count=rows_per_map(Node),
         )
         .select_related("owner")
         .order_by("slug")

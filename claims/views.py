@@ -28,6 +28,7 @@ from core.errors import (
     ValidationFailed,
 )
 from core.html import html_errors
+from core.throttles import throttled
 
 
 def page_context(request: HttpRequest, the_map, **context) -> dict:
@@ -210,6 +211,7 @@ def search_options(request, slug):
 
 
 @require_GET
+@throttled("export", methods=["GET"], signed_in_scope="user")
 @html_errors
 def export_file(request, slug, fmt):
     the_map = map_get_for_user(user=request.user, slug=slug)
@@ -219,6 +221,7 @@ def export_file(request, slug, fmt):
 
 
 @require_http_methods(["GET", "POST"])
+@throttled("import")
 @html_errors
 def import_export(request):
     maps = maps_visible_to(user=request.user).order_by("slug")

@@ -1,15 +1,28 @@
+"""Admin for browsing votes and rankings. Nothing is written here but through a service.
+
+Votes, their history, ranking runs and scores are written by the services and
+the worker only. Deleting a vote is allowed, through vote_withdraw: the same
+version bump, change record, history row and recompute as a voter withdrawing
+it. Nothing else can be added, changed or deleted here.
+"""
+
 from django.contrib import admin
+from django.db import transaction
 
 from cruxes.models import CruxScore, RankingRun, Vote, VoteHistory
+from cruxes.services import vote_withdraw
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Votes and runs are written by services and workers only."""
+    """Written by services and workers only: shown, never added, changed or deleted here."""
 
     def has_add_permission(self, request) -> bool:
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 
@@ -18,6 +31,18 @@ class VoteAdmin(ReadOnlyAdmin):
     list_display = ("node", "user", "credence", "node_revision", "updated_at")
     list_select_related = ("node", "user")
     search_fields = ("node__key", "user__username")
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return admin.ModelAdmin.has_delete_permission(self, request, obj)
+
+    def delete_model(self, request, obj: Vote) -> None:
+        vote_withdraw(user=obj.user, node=obj.node)
+
+    def delete_queryset(self, request, queryset) -> None:
+        # One withdrawal per vote, all or none; map by map, as the other writers lock.
+        with transaction.atomic():
+            for vote in queryset.select_related("node", "user").order_by("node__map_id", "pk"):
+                vote_withdraw(user=vote.user, node=vote.node)
 
 
 @admin.register(VoteHistory)

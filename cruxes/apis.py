@@ -66,16 +66,22 @@ class VoteApi(ApiView):
 
 class CredenceOutput(serializers.Serializer):
     n = serializers.IntegerField()
+    # True below the privacy floor (fewer voters than privacy_floor): then the
+    # statistics, the histogram and the credence are null.
+    withheld = serializers.BooleanField()
+    privacy_floor = serializers.IntegerField()
     mean = serializers.FloatField(allow_null=True)
     median = serializers.FloatField(allow_null=True)
     logodds_mean = serializers.FloatField(allow_null=True)
     sd = serializers.FloatField(allow_null=True)
-    histogram = serializers.ListField(child=serializers.IntegerField())
+    histogram = serializers.ListField(child=serializers.IntegerField(), allow_null=True)
     prior = serializers.FloatField()
-    credence = serializers.FloatField()
+    credence = serializers.FloatField(allow_null=True)
 
 
 class CredenceApi(ApiView):
+    """Others' votes on a node, aggregated; below the privacy floor only their number."""
+
     @extend_schema(responses={200: CredenceOutput, **errors(404)})
     def get(self, request, slug, key):
         the_map = map_get_for_user(user=request.user, slug=slug)

@@ -10,6 +10,7 @@ from django.db.models import Q
 from claims.models import Edge, EdgeKind, FrameCategory, Map, Node, NodeKind
 from claims.page_selectors import nodes_by_key
 from cruxes.models import CruxScore, RankingRun, RunStatus, Vote
+from cruxes.privacy import privacy_floor, statistics_withheld
 from cruxes.selectors import credence_summary, ranking_latest, ranking_overview
 
 TOP_PER_FRAME = 3
@@ -17,14 +18,17 @@ GLOBAL_ROWS = 30
 FRAME_ROWS = 30
 
 
-def _histograms(node_ids: list[int]) -> dict[int, list[int]]:
-    """10-bin vote histograms of the given nodes, in one query."""
+def _histograms(node_ids: list[int]) -> dict[int, list[int] | None]:
+    """10-bin vote histograms of the given nodes, in one query; None below the privacy floor."""
     hist: dict[int, list[int]] = defaultdict(lambda: [0] * 10)
     for node_id, credence in Vote.objects.filter(node_id__in=node_ids).values_list(
         "node_id", "credence"
     ):
         hist[node_id][min(int(credence * 10), 9)] += 1
-    return hist
+    return defaultdict(
+        lambda: [0] * 10,
+        {pk: None if statistics_withheld(sum(bins)) else bins for pk, bins in hist.items()},
+    )
 
 
 def _my_votes(user, node_ids: list[int]) -> dict[int, tuple[float, int]]:
@@ -76,7 +80,7 @@ def map_page(*, the_map: Map) -> dict:
             }
         )
     rows = [{**c, "node": titles[c["id"]]} for c in global_rows if c["id"] in titles]
-    return {"ranking": ranking, "groups": groups, "rows": rows}
+    return {"ranking": ranking, "groups": groups, "rows": rows, "privacy_floor": privacy_floor()}
 
 
 def frame_page(*, the_map: Map, frame: Node, user) -> dict:
@@ -127,6 +131,7 @@ def frame_page(*, the_map: Map, frame: Node, user) -> dict:
         "subframes": subframes,
         "parents": parents,
         "related": related,
+        "privacy_floor": privacy_floor(),
     }
 
 

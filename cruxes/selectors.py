@@ -2,13 +2,17 @@
 
 import json
 import logging
+import struct
+from array import array
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
 from claims.models import Edge, Map, Node
 from cruxes import ranking
 from cruxes.models import CruxScore, RankingRun, RunStatus, Vote
+from cruxes.privacy import privacy_floor, statistics_withheld
 from cruxes.ranking.types import gc_paused
 
 logger = logging.getLogger(__name__)
@@ -122,10 +126,15 @@ def ranking_overview(*, map: Map, limit: int, per_frame: int) -> dict:
     return out
 
 
-# A run never changes once stored, so its rendered JSON can be kept; one cache entry
-# per (map, frame, limit) holds the newest run's bytes, replaced by the next run's.
+# A run never changes once stored, so its rendered JSON can be kept: one cache
+# entry per map and frame filter (the global ranking, or one of the map's frames)
+# holds the newest run's whole rendering, replaced by the next run's. A `limit`
+# is a slice of it, never an entry of its own: any integer is a valid limit, and
+# an entry per value let anyone fill Redis (the broker too) with copies.
 RANKING_CACHE_SECONDS = 600
 _JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+_END_SIZE = array("Q").itemsize
+_UNREACHABLE = object()  # what _cache_call answers when the cache is down
 
 
 def ranking_latest_json(*, map: Map, frame: str | None = None, limit: int | None = None) -> bytes:
@@ -138,29 +147,58 @@ def ranking_latest_json(*, map: Map, frame: str | None = None, limit: int | None
     """
     run, failed = _latest_runs(map)
     head = _JSON.encode(_live_fields(map, run, failed)).encode()
-    body = None
-    if run is not None:
-        key = f"ranking-json:1:{map.pk}:{frame or ''}:{'' if limit is None else limit}"
-        stamp = (run.pk, run.computed_at.isoformat())
-        cached = _cache_call(cache.get, key)
-        if cached is not None and cached[0] == stamp:
-            body = cached[1]
-        else:
-            body = _JSON.encode(_run_body(run, frame=frame, limit=limit)).encode()
-            _cache_call(cache.set, key, (stamp, body), RANKING_CACHE_SECONDS)
-    if body is None:
+    if run is None:
         body = _JSON.encode(_run_body(None, frame=frame, limit=limit)).encode()
+    else:
+        body = _run_body_json(map, run, frame=frame, limit=limit)
     # Two JSON objects made one: {head..., body...}.
     return head[:-1] + b"," + body[1:]
 
 
+def _run_body_json(map: Map, run: RankingRun, *, frame: str | None, limit: int | None) -> bytes:
+    """The run's body as JSON, sliced to `limit` cruxes from the cached whole rendering.
+
+    The entry holds the body up to the crux list, the cruxes one after another,
+    and where each crux ends: slicing is cutting bytes, not parsing JSON.
+    """
+    key = f"ranking-json:2:{map.pk}:{frame or ''}"
+    # The floor is in the stamp: a rendering made under another floor is not reused.
+    stamp = (run.pk, run.computed_at.isoformat(), privacy_floor())
+    cached = _cache_call(cache.get, key)
+    if cached is _UNREACHABLE:
+        # No cache to keep the whole rendering for the next request: render only
+        # what was asked (a short page of a 100k-node map is a few rows).
+        return _JSON.encode(_run_body(run, frame=frame, limit=limit)).encode()
+    if cached is None or cached[0] != stamp:
+        whole = _run_body(run, frame=frame, limit=None)
+        cruxes = whole.pop("cruxes")
+        start = _JSON.encode(whole).encode()[:-1] + b',"cruxes":['
+        items = [_JSON.encode(c).encode() for c in cruxes]
+        ends = array("Q")  # where each crux ends (the comma before the next excluded)
+        size = -1
+        for item in items:
+            size += 1 + len(item)
+            ends.append(size)
+        cached = (stamp, start, b",".join(items), ends.tobytes())
+        _cache_call(cache.set, key, cached, RANKING_CACHE_SECONDS)
+    _, start, cruxes_json, ends = cached
+    count = len(ends) // _END_SIZE
+    if limit is None or limit >= count:
+        return start + cruxes_json + b"]}"
+    cut = 0 if limit == 0 else struct.unpack_from("Q", ends, (limit - 1) * _END_SIZE)[0]
+    return start + cruxes_json[:cut] + b"]}"
+
+
 def _cache_call(method, *args):
-    """A cache operation that fails soft: with Redis down the ranking is only slower."""
+    """A cache operation that fails soft: with Redis down the ranking is only slower.
+
+    Answers _UNREACHABLE when the cache raised.
+    """
     try:
         return method(*args)
     except Exception as exc:  # noqa: BLE001 - any cache backend error
         logger.warning("ranking cache unavailable: %s", exc)
-        return None
+        return _UNREACHABLE
 
 
 def _run_body(run: RankingRun | None, *, frame: str | None, limit: int | None) -> dict:
@@ -177,17 +215,19 @@ def _run_body(run: RankingRun | None, *, frame: str | None, limit: int | None) -
         if limit is not None:
             ranked = ranked[:limit]
         out["cruxes"] = [
-            {
-                "id": key,
-                "rank": rank,
-                "score": score,
-                "credence": credence,
-                "n_votes": n_votes,
-                "uncertainty": uncertainty,
-                "delta": delta,
-                "strength_if_true": if_true,
-                "strength_if_false": if_false,
-            }
+            _private(
+                {
+                    "id": key,
+                    "rank": rank,
+                    "score": score,
+                    "credence": credence,
+                    "n_votes": n_votes,
+                    "uncertainty": uncertainty,
+                    "delta": delta,
+                    "strength_if_true": if_true,
+                    "strength_if_false": if_false,
+                }
+            )
             for key, rank, score, credence, n_votes, uncertainty, delta, if_true, if_false in (
                 ranked.values_list(
                     "crux_key",
@@ -207,15 +247,17 @@ def _run_body(run: RankingRun | None, *, frame: str | None, limit: int | None) -
     if limit is not None:
         global_rows = global_rows[:limit]
     cruxes = {
-        key: {
-            "id": key,
-            "rank": rank,
-            "score": score,
-            "credence": credence,
-            "n_votes": n_votes,
-            "uncertainty": uncertainty,
-            "frames": [],
-        }
+        key: _private(
+            {
+                "id": key,
+                "rank": rank,
+                "score": score,
+                "credence": credence,
+                "n_votes": n_votes,
+                "uncertainty": uncertainty,
+                "frames": [],
+            }
+        )
         for key, rank, score, credence, n_votes, uncertainty in global_rows.values_list(
             "crux_key", "rank", "score", "credence", "n_votes", "uncertainty"
         )
@@ -245,6 +287,15 @@ def _run_body(run: RankingRun | None, *, frame: str | None, limit: int | None) -
     return out
 
 
+def _private(crux: dict) -> dict:
+    """A ranking row as others may see it: below the privacy floor no community
+    credence, and no uncertainty either (4p(1-p) with one voter gives p back)."""
+    if statistics_withheld(crux["n_votes"]):
+        crux["credence"] = None
+        crux["uncertainty"] = None
+    return crux
+
+
 def vote_get(*, user, node: Node) -> dict | None:
     vote = Vote.objects.filter(user=user, node=node).first()
     if vote is None:
@@ -259,26 +310,49 @@ def vote_get(*, user, node: Node) -> dict | None:
     }
 
 
-def map_credences(*, map_id: int) -> dict[str, tuple[float, int]]:
-    """Aggregated community credence and vote count of every node (by key), for exports."""
+def map_credences(*, map_id: int) -> dict[str, tuple[float | None, int]]:
+    """Aggregated community credence and vote count of every node (by key), for exports.
+
+    The credence is None below the privacy floor (with the prior and n in the
+    file, it would give the votes back).
+    """
     from cruxes.ranking.credence import aggregate_one
 
     nodes, _ = ranking_inputs(map_id=map_id)
     out = {}
     for node in nodes:
         agg = aggregate_one(node.credences, node.prior)
-        out[node.key] = (agg.credence, agg.n)
+        out[node.key] = (None if statistics_withheld(agg.n) else agg.credence, agg.n)
     return out
 
 
 def credence_summary(*, node: Node) -> dict:
-    """n, mean, median, log-odds mean, SD, 10-bin histogram, prior, aggregate."""
+    """n, mean, median, log-odds mean, SD, 10-bin histogram, prior, aggregate.
+
+    Below the privacy floor (`withheld`), only n and the prior: every statistic,
+    the histogram and the aggregate are None.
+    """
     from cruxes.ranking.credence import aggregate_one
 
     values = list(Vote.objects.filter(node=node).values_list("credence", flat=True))
     agg = aggregate_one(values, node.prior)
+    if statistics_withheld(agg.n):
+        return {
+            "n": agg.n,
+            "withheld": True,
+            "privacy_floor": privacy_floor(),
+            "mean": None,
+            "median": None,
+            "logodds_mean": None,
+            "sd": None,
+            "histogram": None,
+            "prior": agg.prior,
+            "credence": None,
+        }
     return {
         "n": agg.n,
+        "withheld": False,
+        "privacy_floor": privacy_floor(),
         "mean": agg.mean,
         "median": agg.median,
         "logodds_mean": agg.logodds_mean,
@@ -325,6 +399,17 @@ def _affecting_nodes(index: tuple[dict, dict], crux_key: str) -> set[str]:
     return seen | in_edges[crux_key]
 
 
+def _stored_versions(map: Map, limit: int = 100) -> str:
+    """The graph versions of the map's stored successful runs, newest first."""
+    versions = list(
+        RankingRun.objects.filter(map=map, status=RunStatus.OK)
+        .order_by("-graph_version")
+        .values_list("graph_version", flat=True)[: limit + 1]
+    )
+    shown = ", ".join(str(v) for v in versions[:limit]) or "none"
+    return shown + (", ..." if len(versions) > limit else "")
+
+
 def ranking_diff(*, map: Map, v_from: int, v_to: int) -> dict:
     """How the global ranking changed between two stored runs, and why."""
     from claims.models import MapChange
@@ -339,8 +424,16 @@ def ranking_diff(*, map: Map, v_from: int, v_to: int) -> dict:
     for version in (v_from, v_to):
         if version not in runs:
             raise NotFound(
-                f"no stored ranking run at graph version {version}",
-                fields={"from" if version == v_from else "to": ["no run at this version"]},
+                f"no ranking run is stored at graph version {version}: it was never computed"
+                " (a burst of edits is ranked once) or it has been pruned (kept are the"
+                f" latest {settings.RANKING_KEEP_RUNS} runs and one a day for"
+                f" {settings.RANKING_KEEP_DAILY_DAYS} days); stored versions:"
+                f" {_stored_versions(map)}",
+                fields={
+                    "from" if version == v_from else "to": [
+                        "no stored run at this version (never computed, or pruned)"
+                    ]
+                },
             )
 
     def scores(run: RankingRun) -> dict[str, tuple[int, float]]:
@@ -372,9 +465,12 @@ def ranking_diff(*, map: Map, v_from: int, v_to: int) -> dict:
                     "graph_version": change.graph_version,
                     "action": change.action,
                     "nodes": change.node_keys,
-                    "at": change.created_at.isoformat(),
                 }
+                # A vote is no one's business but its voter's: neither who nor when
+                # (a moment can name the voter, and the ranking before and after
+                # it the vote); its graph version orders it among the edits.
                 if not change.action.startswith("vote"):
+                    entry["at"] = change.created_at.isoformat()
                     entry["user"] = change.user.username if change.user else None
                 why.append(entry)
         moved.append(

@@ -3,9 +3,10 @@
 import logging
 import time
 import traceback
+from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from claims.models import Map, Node
@@ -270,8 +271,6 @@ def ranking_compute(*, map_id: int) -> RankingRun | None:
     Returns the stored run, or None when a run at this or a newer version exists
     or the computation failed (then a failed run records the error).
     """
-    from django.db import DatabaseError
-
     started = time.perf_counter()
     try:
         version, nodes, edges = ranking_snapshot(map_id)
@@ -324,6 +323,14 @@ def ranking_refresh(*, map_id: int) -> int:
                 except NotFound:
                     return computed  # the map was deleted meanwhile
                 computed += 1
+            if computed:
+                # Under the map's lock: one prune of a map at a time, right after
+                # the run that made one more to keep. A prune that fails leaves
+                # the run stored; beat's prune tries again.
+                try:
+                    ranking_prune(map_id=map_id)
+                except DatabaseError:
+                    logger.exception("pruning the ranking runs of map %s failed", map_id)
     return computed
 
 
@@ -348,6 +355,130 @@ def _wait_for_quiet(map_id: int) -> None:
         if idle >= quiet or remaining <= 0:
             return
         time.sleep(min(quiet - idle, remaining))
+
+
+# Pruning: each statement deletes at most this many score rows (one short
+# transaction each, so a prune never holds many row locks for long), and the
+# runs go in chunks of this many ids.
+PRUNE_BATCH_ROWS = 10_000
+PRUNE_BATCH_RUNS = 100
+
+
+def runs_kept(
+    runs: list[tuple[int, int, str, datetime]], *, now: datetime, keep_runs: int, keep_days: int
+) -> set[int]:
+    """Ids of the runs a map keeps, from its (id, graph_version, status, computed_at).
+
+    The newest `keep_runs` runs (any status: a failed run at the map's version
+    is what says "failed"), the newest successful run whatever its age (the
+    ranking served), and the newest successful run of each of the last
+    `keep_days` days, today included (UTC dates).
+    """
+    newest_first = sorted(runs, key=lambda r: (r[1], r[0]), reverse=True)
+    kept = {r[0] for r in newest_first[:keep_runs]}
+    first_day = (now - timedelta(days=keep_days - 1)).astimezone(UTC).date() if keep_days else None
+    days_seen: set = set()
+    latest_ok_seen = False
+    for pk, _version, status, computed_at in newest_first:
+        if status != RunStatus.OK:
+            continue
+        if not latest_ok_seen:
+            kept.add(pk)
+            latest_ok_seen = True
+        day = computed_at.astimezone(UTC).date()
+        if first_day is not None and day >= first_day and day not in days_seen:
+            kept.add(pk)
+            days_seen.add(day)
+    return kept
+
+
+def ranking_prune(*, map_id: int, now: datetime | None = None) -> int:
+    """Delete the map's runs (and their scores) that the retention rule does not keep.
+
+    Idempotent and safe to run twice at once: score rows go in bounded batches
+    that skip rows another prune has locked, and a run goes only once none of its
+    rows is left (the other prune finishes it). A run is stored in one
+    transaction with its scores, so a run being written is not seen here, and the
+    newest run is always kept. Returns the number of runs deleted.
+    """
+    from django.conf import settings
+
+    runs = list(
+        RankingRun.objects.filter(map_id=map_id).values_list(
+            "pk", "graph_version", "status", "computed_at"
+        )
+    )
+    kept = runs_kept(
+        runs,
+        now=now or timezone.now(),
+        keep_runs=settings.RANKING_KEEP_RUNS,
+        keep_days=settings.RANKING_KEEP_DAILY_DAYS,
+    )
+    doomed = sorted(pk for pk, *_ in runs if pk not in kept)
+    deleted = 0
+    for start in range(0, len(doomed), PRUNE_BATCH_RUNS):
+        chunk = doomed[start : start + PRUNE_BATCH_RUNS]
+        _scores_delete(chunk)
+        deleted += _runs_delete(chunk)
+    if deleted:
+        logger.info("pruned %s ranking runs of map %s", deleted, map_id)
+    return deleted
+
+
+def _scores_delete(run_ids: list[int]) -> None:
+    score_table = CruxScore._meta.db_table
+    skip_locked = (
+        " " + connection.ops.for_update_sql(skip_locked=True)
+        if connection.features.has_select_for_update_skip_locked
+        else ""
+    )
+    marks = ", ".join(["%s"] * len(run_ids))
+    sql = (
+        f"DELETE FROM {score_table} WHERE id IN"  # noqa: S608 - table name and placeholders
+        f" (SELECT id FROM {score_table} WHERE run_id IN ({marks}) LIMIT %s{skip_locked})"
+    )
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [*run_ids, PRUNE_BATCH_ROWS])
+            if cursor.rowcount < PRUNE_BATCH_ROWS:
+                return
+
+
+def _runs_delete(run_ids: list[int]) -> int:
+    """Delete those of the runs no score row refers to any more (the others: a
+    concurrent prune still deleting their rows will delete them)."""
+    run_table, score_table = RankingRun._meta.db_table, CruxScore._meta.db_table
+    marks = ", ".join(["%s"] * len(run_ids))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {run_table} WHERE id IN ({marks}) AND NOT EXISTS"  # noqa: S608
+            f" (SELECT 1 FROM {score_table} s WHERE s.run_id = {run_table}.id)",
+            run_ids,
+        )
+        return cursor.rowcount
+
+
+def ranking_prune_all() -> int:
+    """Prune every map with more runs than the newest it keeps (beat's job: maps that
+    get no new run are never pruned by the worker). Returns the runs deleted."""
+    from django.conf import settings
+    from django.db.models import Count
+
+    from cruxes.locks import map_ranking_lock
+
+    crowded = (
+        RankingRun.objects.values("map_id")
+        .annotate(runs=Count("id"))
+        .filter(runs__gt=settings.RANKING_KEEP_RUNS)
+        .values_list("map_id", flat=True)
+    )
+    deleted = 0
+    for map_id in list(crowded):
+        # A map being recomputed is pruned by its worker right after.
+        with map_ranking_lock(map_id) as acquired:
+            if acquired:
+                deleted += ranking_prune(map_id=map_id)
+    return deleted
 
 
 def ranking_sweep() -> int:

@@ -112,3 +112,10 @@ def recompute_ranking(map_id: int) -> int:
 def sweep_stale_rankings() -> int:
     """Re-enqueue every map whose latest run is older than its graph (lost messages)."""
     return services.ranking_sweep()
+
+
+@shared_task(name="cruxes.tasks.prune_ranking_runs", ignore_result=True)
+def prune_ranking_runs() -> int:
+    """Delete the ranking runs no map keeps any more (the worker prunes after each run;
+    this catches maps that get no new run, e.g. after lowering RANKING_KEEP_RUNS)."""
+    return services.ranking_prune_all()

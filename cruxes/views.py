@@ -16,6 +16,7 @@ from claims.selectors import node_get
 from claims.views import edit_initial, node_url, page_context
 from core.errors import NotFound
 from core.html import html_errors
+from core.throttles import throttled
 from cruxes import page_selectors
 from cruxes.forms import VoteForm
 from cruxes.services import vote_cast, vote_withdraw
@@ -81,6 +82,7 @@ def node_page(request, slug, key):
 
 
 @require_POST
+@throttled("vote")
 @html_errors
 def vote(request, slug, key):
     the_map = map_get_for_user(user=request.user, slug=slug, need=Need.VOTE)

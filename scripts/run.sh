@@ -1,16 +1,34 @@
 #!/usr/bin/env bash
 # Used by `make run`: migrate, seed the alignment map if absent, serve.
+#
+# Without DATABASE_URL: Django's development server on the embedded SQLite file.
+# With DATABASE_URL: gunicorn, as in the image. The development server handles
+# each request in a new thread, and each thread keeps its own persistent
+# connection (DB_CONN_MAX_AGE) that nothing reuses: a burst of requests left
+# dozens of idle connections until PostgreSQL refused new clients. gunicorn's
+# workers reuse their one connection each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
-mkdir -p var
+ADDR="${ARGMAP_ADDR:-127.0.0.1:8000}"
+DATA="${ARGMAP_DATA_DIR:-var}"  # the settings' data directory
+mkdir -p "$DATA"
 $PY manage.py migrate --noinput
 $PY manage.py import_map fixtures/alignment.argmap.json --if-absent
 if [[ -n "${REDIS_URL:-}" ]]; then
   # A real worker (with the beat sweep embedded) for as long as the server runs.
   .venv/bin/celery -A argmap worker --beat --loglevel=INFO --concurrency=2 \
-    --schedule=var/celerybeat-schedule &
+    --schedule="$DATA/celerybeat-schedule" &
   worker=$!
   trap 'kill $worker 2>/dev/null || true' EXIT
 fi
-$PY manage.py runserver "${ARGMAP_ADDR:-127.0.0.1:8000}"
+if [[ -z "${DATABASE_URL:-}" ]]; then
+  server=($PY manage.py runserver "$ADDR")
+else
+  # --reload restarts the workers when a source file changes, as runserver does;
+  # the long timeout lets a large import through the HTML form finish.
+  server=(.venv/bin/gunicorn --workers "${ARGMAP_WEB_WORKERS:-2}" --bind "$ADDR"
+    --reload --timeout 300 --access-logfile - argmap.wsgi:application)
+fi
+# Not exec'd: the EXIT trap above stops the worker when the server stops.
+"${server[@]}"

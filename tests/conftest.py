@@ -69,6 +69,13 @@ def _fresh_throttles(settings):
         cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _own_export_store(settings, tmp_path_factory):
+    """Stored exports (claims.downloads) in a directory of each test's own, not var/:
+    map ids repeat across test databases and runs."""
+    settings.EXPORT_STORE_DIR = tmp_path_factory.mktemp("exports")
+
+
 # A real Redis client pointed at a port where nothing listens: the cache "down".
 UNREACHABLE_CACHES = {
     "default": {

@@ -46,11 +46,84 @@ def test_production_starts_with_a_real_key():
     assert "started" in result.stdout
 
 
+def run_production_settings(env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Settings with DEBUG off, a real key, and no database, broker or opt-in unless given."""
+    dropped = ("DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ARGMAP_SINGLE_BOX")
+    clean = {k: v for k, v in os.environ.items() if k not in dropped}
+    prod = {"DEBUG": "0", "SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "example.org"}
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); print('started')"],
+        cwd=REPO,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "argmap.settings", **prod, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_refuses_to_start_without_database_and_broker():
+    result = run_production_settings({})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "DATABASE_URL and REDIS_URL must be set when DEBUG is off" in result.stderr
+    assert "ARGMAP_SINGLE_BOX=1" in result.stderr
+
+
+def test_production_names_the_one_missing_variable():
+    only_db = run_production_settings({"DATABASE_URL": "postgres://u@db.example:5432/argmap"})
+    assert only_db.returncode != 0
+    assert "REDIS_URL must be set when DEBUG is off" in only_db.stderr
+    assert "DATABASE_URL" not in only_db.stderr.splitlines()[-1]
+    only_redis = run_production_settings({"REDIS_URL": "redis://cache.example:6379/0"})
+    assert only_redis.returncode != 0
+    assert "DATABASE_URL must be set when DEBUG is off" in only_redis.stderr
+
+
+def test_production_starts_on_one_box_when_the_operator_opts_in():
+    result = run_production_settings({"ARGMAP_SINGLE_BOX": "1"})
+    assert result.returncode == 0, result.stderr
+    assert "started" in result.stdout
+
+
+def test_production_starts_with_database_and_broker():
+    result = run_production_settings(
+        {
+            "DATABASE_URL": "postgres://u@db.example:5432/argmap",
+            "REDIS_URL": "redis://cache.example:6379/0",
+        }
+    )
+    assert result.returncode == 0, result.stderr
+    assert "started" in result.stdout
+
+
+def test_development_still_runs_on_sqlite_with_tasks_in_process():
+    """`make run` with nothing set (it turns DEBUG on): no database server needed."""
+    check = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER)"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    result = subprocess.run(
+        [sys.executable, "-c", check],
+        cwd=REPO,
+        env={**env, "DEBUG": "1", "DJANGO_SETTINGS_MODULE": "argmap.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "True"]
+
+
 def test_docker_compose_defines_the_whole_stack():
     compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())
     assert {"web", "worker", "beat", "postgres", "redis"} <= set(compose["services"])
     assert "celery -A argmap worker" in compose["services"]["worker"]["command"]
     assert "celery -A argmap beat" in compose["services"]["beat"]["command"]
+    # Production settings refuse to start without both (DEBUG may be turned off).
+    for name in ("web", "worker", "beat"):
+        environment = compose["services"][name]["environment"]
+        assert environment["DATABASE_URL"] and environment["REDIS_URL"], name
 
 
 @pytest.mark.django_db

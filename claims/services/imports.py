@@ -249,7 +249,12 @@ def map_import_upload(
     slug: str | None = None,
     visibility: str | None = None,
 ) -> ImportResult:
-    """An uploaded argmap or AIF file as a new map owned by `owner` (all or nothing)."""
+    """An uploaded argmap or AIF file as a new map owned by `owner` (all or nothing).
+
+    `visibility` is the uploader's explicit choice and overrides the file's; None
+    (no choice made) keeps the file's own, public when the file names none (AIF
+    never does), so re-importing an exported private map keeps it private.
+    """
     fmt = format or _detect_format(data)
     if fmt == "argmap":
         return map_import(

@@ -208,13 +208,15 @@ def test_vote_put_get_delete_and_credence(people, maps, client_for, counts):
     client_for(people["editor"]).patch(url, {"text": "reworded", "revision": 1}, format="json")
     assert voter.get(url + "vote/").json()["stale"] is True
     client_for(people["registered"]).put(url + "vote/", {"credence": 0.2}, format="json")
+    # A third voter: below PRIVACY_MIN_VOTERS (3) the statistics are withheld.
+    client_for(people["owner"]).put(url + "vote/", {"credence": 0.5}, format="json")
     credence = voter.get(url + "credence/").json()
-    assert credence["n"] == 2 and credence["mean"] == pytest.approx(0.5)
-    assert sum(credence["histogram"]) == 2 and len(credence["histogram"]) == 10
+    assert credence["n"] == 3 and credence["mean"] == pytest.approx(0.5)
+    assert sum(credence["histogram"]) == 3 and len(credence["histogram"]) == 10
     assert credence["prior"] == 0.5
     assert voter.delete(url + "vote/").status_code == 204
     assert voter.delete(url + "vote/").status_code == 404
-    assert voter.get(url + "credence/").json()["n"] == 1
+    assert voter.get(url + "credence/").json()["n"] == 2
 
 
 def test_ranking_endpoint_runs_and_diff_explain_a_scripted_vote_sequence(people, maps, client_for):
@@ -306,7 +308,7 @@ def test_import_multipart_and_argmap_to_aif_to_argmap(people, client_for):
     assert (
         client.post("/api/v1/maps/import/", {"file": upload}, format="multipart").status_code == 201
     )
-    aif = client.get("/api/v1/maps/alignment/export/?format=aif").content
+    aif = client.get("/api/v1/maps/alignment/export/?format=aif").getvalue()  # a file download
     back = client.post(
         "/api/v1/maps/import/?format=aif&slug=via-aif", data=aif, content_type="application/json"
     )

@@ -39,18 +39,63 @@ def browser():
         browser.close()
 
 
+# Runs before any page script in every document (Playwright injects it through
+# the DevTools protocol, which the page's Content-Security-Policy does not govern):
+# each violation the browser reports lands in window.__cspViolations.
+RECORD_CSP_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__cspViolations.push({
+    directive: e.effectiveDirective, blocked: e.blockedURI, sample: e.sample,
+    source: e.sourceFile, line: e.lineNumber, disposition: e.disposition,
+  });
+});
+"""
+
+
+def is_csp_message(text: str) -> bool:
+    return "Content Security Policy" in text or "Content-Security-Policy" in text
+
+
 @pytest.fixture
 def page(browser, request):
     context = browser.new_context(viewport={"width": 1100, "height": 900}, accept_downloads=True)
+    context.add_init_script(RECORD_CSP_VIOLATIONS)
     page = context.new_page()
     page.set_default_timeout(15_000)
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.dialogs = dialogs
-    yield page
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
+    # Chromium also logs every refusal to the console, on whichever page: every
+    # browser test fails if anything it did broke the Content-Security-Policy.
+    csp_console: list[str] = []
+    page.on(
+        "console",
+        lambda m: (
+            csp_console.append(f"{page.url} ({m.location['url']}): {m.text}")
+            if is_csp_message(m.text)
+            else None
+        ),
+    )
+    page.csp_console = csp_console
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.page_errors = errors
+    try:
+        yield page
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+        if not getattr(page, "expect_csp_violations", False):
+            assert csp_console == [], f"Content-Security-Policy refusals: {csp_console}"
+    finally:
+        context.close()
+
+
+def csp_violations(page) -> list:
+    """What the Content-Security-Policy refused on the current page, once the
+    browser has dispatched its violation events (they are queued as tasks)."""
+    page.wait_for_timeout(250)
+    return page.evaluate("() => window.__cspViolations")
 
 
 def shot(page, name: str) -> None:

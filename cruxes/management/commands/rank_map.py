@@ -7,7 +7,7 @@ from claims.selectors import map_get
 from claims.services.imports import parse_argmap
 from core.errors import ArgmapError
 from cruxes import ranking
-from cruxes.services import ranking_snapshot, ranking_store
+from cruxes.services import ranking_prune, ranking_snapshot, ranking_store
 
 
 class Command(BaseCommand):
@@ -36,6 +36,7 @@ class Command(BaseCommand):
                 version, nodes, edges = ranking_snapshot(the_map.pk)
                 result = ranking.rank(nodes, edges)
                 ranking_store(map_id=the_map.pk, version=version, result=result, duration_ms=0)
+                ranking_prune(map_id=the_map.pk)
         except ArgmapError as exc:
             for problem in exc.problems():
                 self.stderr.write(problem)
