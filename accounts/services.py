@@ -30,12 +30,11 @@ def _taken(username: str) -> Conflict:
     return Conflict(f"the username '{username}' is taken", fields={"username": ["taken"]})
 
 
-@transaction.atomic
-def user_register(*, username: str, password: str, email: str = "") -> AbstractBaseUser:
-    """Create an account, for the API and the sign-up page alike.
+def username_check(username: str) -> tuple[str, set[str]]:
+    """The name as stored (NFKC) and its skeletons, or the reason it is refused.
 
-    The name is stored in the form Django's login compares (NFKC), and refused
-    when it could be mistaken for an existing one (accounts.usernames).
+    Every way an account is made (the API, the sign-up page, the admin's add
+    form) applies these rules, so no path lets a lookalike of an existing name in.
     """
     User = get_user_model()
     username = username_normalise(username)
@@ -57,6 +56,30 @@ def user_register(*, username: str, password: str, email: str = "") -> AbstractB
             f"the username '{username}' {_LOOKALIKE_HELP}; choose another",
             fields={"username": [_LOOKALIKE_HELP]},
         )
+    return username, skeletons
+
+
+def _save_with_skeletons(user: AbstractBaseUser, skeletons: set[str]) -> None:
+    try:
+        # A savepoint: someone may have taken the name (or a lookalike) since the checks.
+        with transaction.atomic():
+            user.save()
+            UsernameSkeleton.objects.bulk_create(
+                UsernameSkeleton(user=user, skeleton=skeleton) for skeleton in sorted(skeletons)
+            )
+    except IntegrityError as exc:
+        raise _taken(user.get_username()) from exc
+
+
+@transaction.atomic
+def user_register(*, username: str, password: str, email: str = "") -> AbstractBaseUser:
+    """Create an account, for the API and the sign-up page alike.
+
+    The name is stored in the form Django's login compares (NFKC), and refused
+    when it could be mistaken for an existing one (accounts.usernames).
+    """
+    User = get_user_model()
+    username, skeletons = username_check(username)
     candidate = User(username=username, email=email)
     try:
         validate_password(password, user=candidate)
@@ -66,17 +89,17 @@ def user_register(*, username: str, password: str, email: str = "") -> AbstractB
             fields={"password": list(exc.messages)},
         ) from exc
     candidate.set_password(password)
-    try:
-        # A savepoint: someone may have taken the name (or a lookalike) since the checks.
-        with transaction.atomic():
-            candidate.save()
-            UsernameSkeleton.objects.bulk_create(
-                UsernameSkeleton(user=candidate, skeleton=skeleton)
-                for skeleton in sorted(skeletons)
-            )
-    except IntegrityError as exc:
-        raise _taken(username) from exc
+    _save_with_skeletons(candidate, skeletons)
     return candidate
+
+
+@transaction.atomic
+def user_add(*, user: AbstractBaseUser) -> AbstractBaseUser:
+    """Save an account an operator built (the admin's add form), under the same name rules."""
+    username, skeletons = username_check(user.get_username())
+    setattr(user, user.USERNAME_FIELD, username)
+    _save_with_skeletons(user, skeletons)
+    return user
 
 
 @transaction.atomic

@@ -44,6 +44,9 @@ if not DEBUG and not ARGMAP_SINGLE_BOX:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 
 INSTALLED_APPS = [
+    # Before django.contrib.auth: its changepassword command is accounts' own
+    # (which also revokes the API token).
+    "accounts",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -55,7 +58,6 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "core",
-    "accounts",
     "claims",
     "cruxes",
 ]
