@@ -64,6 +64,8 @@ bench: venv bench-tools
 	$(PY) bench/edit_to_fresh.py --nodes $${BENCH_EDIT_NODES:-10000} --edits 100
 	$(PY) bench/api_throughput.py --seconds 5 --rounds 3
 	$(PY) bench/graph_view.py --nodes $${BENCH_EDIT_NODES:-10000} --repeat 5
+	$(PY) bench/list_endpoints.py --nodes $${BENCH_NODES:-100000} --repeat 5
+	$(PY) bench/rank_file.py --nodes $${BENCH_NODES:-100000} --repeat 3
 
 clean:
 	rm -rf $(VENV) var
