@@ -30,7 +30,7 @@ from claims.models import (
     NodeKind,
     Visibility,
 )
-from claims.selectors import node_get, node_revisions, rows_per_map
+from claims.selectors import node_get, node_revisions
 from core.api_base import (
     ApiView,
     StrictCharField,
@@ -77,8 +77,8 @@ class MapOutput(serializers.Serializer):
     graph_version = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
-    nodes = serializers.IntegerField(source="node_count", required=False)
-    edges = serializers.IntegerField(source="edge_count", required=False)
+    nodes = serializers.IntegerField(source="node_count")
+    edges = serializers.IntegerField(source="edge_count")
 
 
 class MapListApi(ApiView):
@@ -90,12 +90,9 @@ class MapListApi(ApiView):
 
     @extend_schema(responses={200: MapOutput(many=True)})
     def get(self, request):
-        maps = (
-            maps_visible_to(user=request.user)
-            .select_related("owner")
-            .annotate(node_count=rows_per_map(Node), edge_count=rows_per_map(Edge))
-            .order_by("slug")
-        )
+        # The counts are the map's own fields (kept by the services): one row per
+        # map, whatever the maps' sizes (issue 12, item 1).
+        maps = maps_visible_to(user=request.user).select_related("owner").order_by("slug")
         return Response(MapOutput(maps, many=True).data)
 
     @extend_schema(request=MapListInput, responses={201: MapOutput, **errors(400, 401, 409)})

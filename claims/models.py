@@ -65,6 +65,14 @@ class Map(models.Model):
     # Bumped (with an F() update) in the same transaction as every change to the
     # map's nodes, edges or votes; a ranking is fresh when it was computed at it.
     graph_version = models.BigIntegerField(default=0)
+    # How many nodes (of them frames and cruxes) and edges the map has, moved by
+    # the services in the UPDATE that bumps graph_version (map_graph_changed), so
+    # that the map lists read one row per map: counting them per request made the
+    # cost of an anonymous list grow with the largest map (issue 12, item 1).
+    node_count = models.IntegerField(default=0, editable=False)
+    frame_count = models.IntegerField(default=0, editable=False)
+    crux_count = models.IntegerField(default=0, editable=False)
+    edge_count = models.IntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["slug"]
@@ -76,6 +84,14 @@ class Map(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(graph_version__gte=0), name="map_graph_version_gte_0"
+            ),
+            models.CheckConstraint(condition=Q(node_count__gte=0), name="map_node_count_gte_0"),
+            models.CheckConstraint(condition=Q(frame_count__gte=0), name="map_frame_count_gte_0"),
+            models.CheckConstraint(condition=Q(crux_count__gte=0), name="map_crux_count_gte_0"),
+            models.CheckConstraint(condition=Q(edge_count__gte=0), name="map_edge_count_gte_0"),
+            models.CheckConstraint(
+                condition=Q(node_count__gte=F("frame_count") + F("crux_count")),
+                name="map_frames_and_cruxes_within_nodes",
             ),
         ]
 

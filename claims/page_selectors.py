@@ -6,7 +6,6 @@ from collections import defaultdict
 from django.db.models import Q
 
 from claims.models import Edge, EdgeKind, Map, Node, NodeKind
-from claims.selectors import rows_per_map
 
 SEARCH_ROWS = 50
 
@@ -16,17 +15,9 @@ def nodes_by_key(the_map: Map, keys) -> dict[str, Node]:
 
 
 def home_maps(*, maps_qs) -> list[Map]:
-    # Counted per map in subqueries (claims.selectors.rows_per_map): a join with
-    # the nodes would group and sort every node of every map.
-    return list(
-        maps_qs.annotate(
-            frame_count=rows_per_map(Node, kind=NodeKind.FRAME),
-            crux_count=rows_per_map(Node, kind=NodeKind.CRUX),
-            node_count=rows_per_map(Node),
-        )
-        .select_related("owner")
-        .order_by("slug")
-    )
+    # The frame, crux and node counts are the map's own fields (kept by the
+    # services): the page reads one row per map, whatever the maps' sizes.
+    return list(maps_qs.select_related("owner").order_by("slug"))
 
 
 def map_search(*, the_map: Map, q: str) -> list[Node]:

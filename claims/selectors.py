@@ -3,9 +3,8 @@
 import contextlib
 from collections.abc import Callable, Iterable, Iterator
 
-from django.db import connection, models, transaction
-from django.db.models import Count, IntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce, Collate
+from django.db import connection, transaction
+from django.db.models.functions import Collate
 
 from claims import hooks
 from claims.formats import argmap as argmap_format
@@ -18,25 +17,6 @@ def map_get(*, slug: str) -> Map:
     if found is None:
         raise NotFound(f"no map '{slug}'")
     return found
-
-
-def rows_per_map(model: type[models.Model], **filters: object) -> Coalesce:
-    """How many of the map's `model` rows (matching `filters`), as an annotation of a Map queryset.
-
-    A correlated subquery per map, counted on the (map_id, ...) index. Not
-    `Count("nodes", distinct=True)` beside `Count("edges", distinct=True)`: the
-    two joins would multiply every node of a map by every edge (20k x 60k rows,
-    sorted on disk to drop the duplicates), so one anonymous map list could
-    fill the database server's temporary space (issue 12, item 1).
-    """
-    rows = (
-        model.objects.filter(map=OuterRef("pk"), **filters)
-        .order_by()
-        .values("map")
-        .annotate(n=Count("*"))
-        .values("n")
-    )
-    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
 
 def map_export_document(*, map: Map) -> dict:

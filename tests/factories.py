@@ -3,6 +3,7 @@ through the services)."""
 
 import factory
 from django.contrib.auth import get_user_model
+from django.db.models import F
 from rest_framework.authtoken.models import Token
 
 from claims.models import Edge, Map, Node
@@ -45,6 +46,18 @@ class NodeFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Node {n}")
     category = None
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        node = super()._create(model_class, *args, **kwargs)
+        # The map's stored counts, as node_create moves them: the map lists read
+        # them, and a later node_delete lowers them (never below zero).
+        Map.objects.filter(pk=node.map_id).update(
+            node_count=F("node_count") + 1,
+            frame_count=F("frame_count") + int(node.kind == "frame"),
+            crux_count=F("crux_count") + int(node.kind == "crux"),
+        )
+        return node
+
 
 class FrameFactory(NodeFactory):
     kind = "frame"
@@ -60,3 +73,9 @@ class EdgeFactory(factory.django.DjangoModelFactory):
     target = factory.SubFactory(FrameFactory, map=factory.SelfAttribute("..source.map"))
     kind = "supports"
     weight = 1.0
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        edge = super()._create(model_class, *args, **kwargs)
+        Map.objects.filter(pk=edge.map_id).update(edge_count=F("edge_count") + 1)
+        return edge

@@ -91,7 +91,11 @@ def edge_create(
             fields={"target": ["duplicate edge"]},
         ) from exc
     map_graph_changed(
-        map_id=map.pk, action="edge_create", node_keys=[source.key, target.key], user=created_by
+        map_id=map.pk,
+        action="edge_create",
+        node_keys=[source.key, target.key],
+        user=created_by,
+        edges=1,
     )
     return edge
 
@@ -144,5 +148,13 @@ def edge_delete(*, edge: Edge, user: AbstractBaseUser | None = None) -> None:
     keys = list(
         Node.objects.filter(pk__in=[edge.source_id, edge.target_id]).values_list("key", flat=True)
     )
-    edge.delete()
-    map_graph_changed(map_id=map_id, action="edge_delete", node_keys=keys, user=user)
+    # By the rows removed: an edge deleted meanwhile by another request is not
+    # counted twice.
+    _, deleted = edge.delete()
+    map_graph_changed(
+        map_id=map_id,
+        action="edge_delete",
+        node_keys=keys,
+        user=user,
+        edges=-deleted.get(Edge._meta.label, 0),
+    )

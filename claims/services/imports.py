@@ -6,6 +6,7 @@ with bulk_create. A 100k-node map costs a handful of statements per table, never
 one per row; docs/BENCHMARKS.md has the figures.
 """
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -14,7 +15,7 @@ from django.utils import timezone
 
 from claims import hooks
 from claims.formats import argmap as argmap_format
-from claims.models import Edge, Map, Node, Source
+from claims.models import Edge, Map, Node, NodeKind, Source
 from claims.services.bulk import Progress, rows_insert
 from claims.services.maps import map_graph_changed
 from core.errors import Conflict, UnsupportedFormat, ValidationFailed
@@ -129,18 +130,25 @@ def map_import(
             )
         _map_delete_in_bulk(existing)
 
+    nodes, edges = doc["nodes"], doc["edges"]
+    kinds = Counter(n["kind"] for n in nodes)
+    # A new row (a replaced map was deleted above): its counts are the file's,
+    # written with it, as the rows below are all or nothing with it.
     the_map = Map.objects.create(
         slug=meta["slug"],
         title=meta["title"],
         description=meta.get("description", ""),
         visibility=meta.get("visibility", "public"),
         owner=owner,
+        node_count=len(nodes),
+        frame_count=kinds[NodeKind.FRAME],
+        crux_count=kinds[NodeKind.CRUX],
+        edge_count=len(edges),
     )
     map_id = the_map.pk
     created_by = owner.pk if owner is not None else None
     now = timezone.now()
 
-    nodes = doc["nodes"]
     rows_insert(
         Node,
         (
@@ -189,7 +197,6 @@ def map_import(
         total=sum(len(n["sources"]) for n in nodes),
     )
 
-    edges = doc["edges"]
     rows_insert(
         Edge,
         ("map_id", "source_id", "target_id", "kind", "weight", "created_by_id", "created_at"),

@@ -1,6 +1,6 @@
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -8,7 +8,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from claims import hooks
-from claims.models import TITLE_MAX_LENGTH, Map, MapMember, MemberRole, Visibility
+from claims.models import TITLE_MAX_LENGTH, Map, MapMember, MemberRole, NodeKind, Visibility
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.validation import check_key, check_text
 
@@ -23,25 +23,44 @@ def map_graph_changed(
     action: str,
     node_keys: Iterable[str] = (),
     user: AbstractBaseUser | None = None,
+    nodes: Mapping[str, int] | None = None,
+    edges: int = 0,
 ) -> int:
     """Bump the map's graph_version, log the change, and schedule the ranking recompute.
 
     The single hook every graph or vote write goes through (inside its
     transaction); returns the new version.
 
+    `nodes` (per kind: {"crux": 1}) and `edges` are how many rows the change
+    added, negative for rows it removed: the map's stored counts move by them
+    in the same UPDATE, so keeping them costs no statement, and the row lock
+    that UPDATE takes serialises concurrent changes (no increment is lost).
+
     The bump locks the map's row until the commit: every write of the map
     waits on it. So it is two plain statements (no ORM query building), and a
     caller that can do its other writes first should (vote_cast does).
     """
+    nodes = nodes or {}
+    if not set(nodes) <= set(NodeKind.values):
+        raise ValueError(f"node counts by kind, not {sorted(nodes)}")
     user_id = user.pk if user is not None and user.is_authenticated else None
     stamp = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         # UPDATE ... RETURNING (PostgreSQL; SQLite >= 3.35): the F()-style
         # increment and its new value in one round trip.
         cursor.execute(
-            "UPDATE claims_map SET graph_version = graph_version + 1, updated_at = %s"
+            "UPDATE claims_map SET graph_version = graph_version + 1, updated_at = %s,"
+            " node_count = node_count + %s, frame_count = frame_count + %s,"
+            " crux_count = crux_count + %s, edge_count = edge_count + %s"
             " WHERE id = %s RETURNING graph_version",
-            [stamp, map_id],
+            [
+                stamp,
+                sum(nodes.values()),
+                nodes.get(NodeKind.FRAME, 0),
+                nodes.get(NodeKind.CRUX, 0),
+                edges,
+                map_id,
+            ],
         )
         row = cursor.fetchone()
         if row is None:

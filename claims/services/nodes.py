@@ -9,6 +9,7 @@ from claims.models import (
     QUOTE_MAX_LENGTH,
     TEXT_MAX_LENGTH,
     TITLE_MAX_LENGTH,
+    Edge,
     FrameCategory,
     Map,
     Node,
@@ -124,7 +125,9 @@ def node_create(
     Source.objects.bulk_create(
         Source(node=node, position=i, **source) for i, source in enumerate(cleaned_sources)
     )
-    map_graph_changed(map_id=map.pk, action="node_create", node_keys=[key], user=created_by)
+    map_graph_changed(
+        map_id=map.pk, action="node_create", node_keys=[key], user=created_by, nodes={kind: 1}
+    )
     return node
 
 
@@ -196,6 +199,17 @@ def node_update(
 
 @transaction.atomic
 def node_delete(*, node: Node, user: AbstractBaseUser | None = None) -> None:
-    map_id, key = node.map_id, node.key
-    node.delete()
-    map_graph_changed(map_id=map_id, action="node_delete", node_keys=[key], user=user)
+    map_id, key, kind = node.map_id, node.key, node.kind
+    # The map's counts move by the rows this DELETE removed (the node and the
+    # edges it cascades to), not by a count taken before it: when two requests
+    # delete the same node at once, the second removes nothing and must not
+    # lower the counts a second time.
+    _, deleted = node.delete()
+    map_graph_changed(
+        map_id=map_id,
+        action="node_delete",
+        node_keys=[key],
+        user=user,
+        nodes={kind: -deleted.get(Node._meta.label, 0)},
+        edges=-deleted.get(Edge._meta.label, 0),
+    )

@@ -21,4 +21,3 @@ class Command(changepassword.Command):
         )
         token_revoke(user=user)
         return result
-
