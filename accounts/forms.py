@@ -6,22 +6,15 @@ from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
 
 from accounts.services import user_password_set
+from core import forms as core_forms
 from core.errors import ArgmapError
 
 LOCKED_OUT = "locked_out"
 
 
 def add_service_error(form: forms.Form, error: ArgmapError) -> None:
-    """Show a service's refusal next to the field it names (or above the form)."""
-    placed = False
-    for path, messages in error.fields.items():
-        field = "password1" if path == "password" else path
-        if field in form.fields:
-            for message in messages:
-                form.add_error(field, message)
-            placed = True
-    if not placed:
-        form.add_error(None, error.message)
+    """core.forms.add_service_error, with the service's `password` shown at `password1`."""
+    core_forms.add_service_error(form, error, aliases={"password": "password1"})
 
 
 class SignupForm(auth_forms.SetPasswordMixin, forms.Form):

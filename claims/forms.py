@@ -3,7 +3,6 @@
 from django import forms
 
 from claims.models import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, EdgeKind, NodeKind
-from core.errors import ArgmapError
 
 LINK_KINDS = [
     (EdgeKind.SUPPORTS, "supports (if true, the target is more likely)"),
@@ -11,19 +10,6 @@ LINK_KINDS = [
     (EdgeKind.RELATED, "is related to"),
     (EdgeKind.SUBFRAME_OF, "is a subframe of (frames only)"),
 ]
-
-
-def add_service_error(form: forms.Form, error: ArgmapError) -> None:
-    """Show a service's refusal next to the field it names (or above the form)."""
-    placed = False
-    for path, messages in error.fields.items():
-        field = path.split(".")[0].split("[")[0]
-        if field in form.fields:
-            for message in messages:
-                form.add_error(field, message)
-            placed = True
-    if not placed:
-        form.add_error(None, error.message)
 
 
 class AddNodeForm(forms.Form):

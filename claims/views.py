@@ -18,7 +18,6 @@ from claims.forms import (
     EditNodeForm,
     ImportForm,
     LinkForm,
-    add_service_error,
 )
 from claims.models import Node, NodeKind
 from claims.selectors import node_get
@@ -27,6 +26,7 @@ from core.errors import (
     NotAuthenticated,
     ValidationFailed,
 )
+from core.forms import add_service_error
 from core.html import html_errors
 from core.throttles import throttled
 
