@@ -224,6 +224,29 @@ PRIVACY_MIN_VOTERS = env_int("PRIVACY_MIN_VOTERS", 3)
 if PRIVACY_MIN_VOTERS < 1:
     raise ImproperlyConfigured("PRIVACY_MIN_VOTERS must be at least 1.")
 
+# --- Voters' standing on a map (issue 13, item 3; cruxes/standing.py) ---
+# The owner and the members the owner admitted (voter or editor) count fully in
+# a map's pooled credences; every other signed-in voter counts
+# RANKING_NONMEMBER_WEIGHT (0 to 1), so a few fresh accounts cannot move the
+# ranking much, until admitted, or until a track record earns full standing: an
+# account older than RANKING_TRUSTED_ACCOUNT_DAYS with at least
+# RANKING_TRUSTED_CONTRIBUTIONS nodes of its own still on the map.
+_nonmember_weight = env_str("RANKING_NONMEMBER_WEIGHT", "0.1") or "0.1"
+try:
+    RANKING_NONMEMBER_WEIGHT = float(_nonmember_weight)
+except ValueError:
+    RANKING_NONMEMBER_WEIGHT = float("nan")
+if not 0.0 <= RANKING_NONMEMBER_WEIGHT <= 1.0:
+    raise ImproperlyConfigured(
+        f"RANKING_NONMEMBER_WEIGHT={_nonmember_weight!r} must be a number from 0 to 1."
+    )
+RANKING_TRUSTED_ACCOUNT_DAYS = env_int("RANKING_TRUSTED_ACCOUNT_DAYS", 90)
+RANKING_TRUSTED_CONTRIBUTIONS = env_int("RANKING_TRUSTED_CONTRIBUTIONS", 3)
+if RANKING_TRUSTED_ACCOUNT_DAYS < 0 or RANKING_TRUSTED_CONTRIBUTIONS < 1:
+    raise ImproperlyConfigured(
+        "RANKING_TRUSTED_ACCOUNT_DAYS must be 0 or more, RANKING_TRUSTED_CONTRIBUTIONS 1 or more."
+    )
+
 ARGMAP_MAX_IMPORT_BYTES = env_int("ARGMAP_MAX_IMPORT_BYTES", 10 * 1024 * 1024)
 # Django reads a raw body into memory up to this size; imports need the file's
 # size plus room, everything else is small.

@@ -150,7 +150,9 @@ class MemberApi(ApiView):
     def post(self, request, slug):
         the_map = map_get_for_user(user=request.user, slug=slug, need=Need.ADMIN)
         data = validated(MemberSerializer, request.data)
-        member = services.member_set(map=the_map, username=data["username"], role=data["role"])
+        member = services.member_set(
+            map=the_map, username=data["username"], role=data["role"], by=request.user
+        )
         return Response({"username": member.user.username, "role": member.role}, status=201)
 
     @extend_schema(
@@ -166,7 +168,7 @@ class MemberApi(ApiView):
             raise ValidationFailed("username is required", fields={"username": ["required"]})
         # Through the field's checks: a NUL byte would reach PostgreSQL (a 500).
         data = validated(self.MemberRemoveInput, {"username": username})
-        services.member_remove(map=the_map, username=data["username"])
+        services.member_remove(map=the_map, username=data["username"], by=request.user)
         return Response(status=204)
 
 

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from claims.models import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, EdgeKind, NodeKind
+from claims.models import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, EdgeKind, MemberRole, NodeKind
 
 LINK_KINDS = [
     (EdgeKind.SUPPORTS, "supports (if true, the target is more likely)"),
@@ -65,3 +65,21 @@ class ImportForm(forms.Form):
     def clean_visibility(self) -> str | None:
         """None when the uploader made no choice: the service keeps the file's."""
         return self.cleaned_data["visibility"] or None
+
+
+MEMBER_ROLES = [
+    (MemberRole.VOTER, "voter (votes count fully)"),
+    (MemberRole.EDITOR, "editor (votes count fully; adds and links nodes)"),
+]
+
+
+class MemberForm(forms.Form):
+    """Admit someone to the map with a role, or change a member's role."""
+
+    # The longest username Django's accounts allow; member_set checks the rest.
+    username = forms.CharField(max_length=150)
+    role = forms.ChoiceField(choices=MEMBER_ROLES, initial=MemberRole.VOTER)
+
+
+class MemberRemoveForm(forms.Form):
+    username = forms.CharField(max_length=150, widget=forms.HiddenInput)

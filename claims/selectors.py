@@ -8,7 +8,7 @@ from django.db.models.functions import Collate
 
 from claims import hooks
 from claims.formats import argmap as argmap_format
-from claims.models import Edge, Map, Node, NodeKind, Source
+from claims.models import Edge, Map, MapMember, Node, NodeKind, Source
 from core.errors import NotFound
 
 
@@ -17,6 +17,16 @@ def map_get(*, slug: str) -> Map:
     if found is None:
         raise NotFound(f"no map '{slug}'")
     return found
+
+
+def map_members(*, map: Map) -> list[dict]:
+    """The map's members (not its owner) by username: username, role, admitted when."""
+    return [
+        {"username": username, "role": role, "since": since}
+        for username, role, since in MapMember.objects.filter(map=map)
+        .order_by("user__username")
+        .values_list("user__username", "role", "created_at")
+    ]
 
 
 def map_export_document(*, map: Map) -> dict:

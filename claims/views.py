@@ -18,9 +18,11 @@ from claims.forms import (
     EditNodeForm,
     ImportForm,
     LinkForm,
+    MemberForm,
+    MemberRemoveForm,
 )
 from claims.models import Node, NodeKind
-from claims.selectors import node_get
+from claims.selectors import map_members, node_get
 from core.errors import (
     ArgmapError,
     NotAuthenticated,
@@ -258,3 +260,63 @@ def import_export(request):
         {"maps": maps, "form": form, "problems": problems},
         status=status,
     )
+
+
+def _members_render(request, the_map, *, form=None, remove_form=None, status=200) -> HttpResponse:
+    context = page_context(
+        request,
+        the_map,
+        members=map_members(map=the_map),
+        form=form or MemberForm(),
+        remove_form=remove_form,
+        nonmember_weight=settings.RANKING_NONMEMBER_WEIGHT,
+        trusted_days=settings.RANKING_TRUSTED_ACCOUNT_DAYS,
+        trusted_contributions=settings.RANKING_TRUSTED_CONTRIBUTIONS,
+    )
+    return render(request, "claims/members.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@throttled("user")
+@html_errors
+def members_page(request, slug):
+    """The owner's page of the map's members: admit someone, change a role.
+
+    Members' votes count fully in the map's ranking, other voters' less
+    (cruxes.standing); the same service as the members API decides.
+    """
+    the_map = map_get_for_user(user=request.user, slug=slug, need=Need.ADMIN)
+    if request.method == "GET":
+        return _members_render(request, the_map)
+    form = MemberForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            member = services.member_set(
+                map=the_map, username=d["username"], role=d["role"], by=request.user
+            )
+        except ArgmapError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, f"{member.user.username} is a {member.role} of this map.")
+            return redirect("members", slug=the_map.slug)
+    return _members_render(request, the_map, form=form, status=400)
+
+
+@require_POST
+@throttled("user")
+@html_errors
+def member_remove(request, slug):
+    the_map = map_get_for_user(user=request.user, slug=slug, need=Need.ADMIN)
+    form = MemberRemoveForm(request.POST)
+    if form.is_valid():
+        username = form.cleaned_data["username"]
+        try:
+            # Its NotFound (no such member) is the form's error, not a missing page.
+            services.member_remove(map=the_map, username=username, by=request.user)
+        except ArgmapError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, f"{username} is no longer a member of this map.")
+            return redirect("members", slug=the_map.slug)
+    return _members_render(request, the_map, remove_form=form, status=400)

@@ -64,23 +64,34 @@ class VoteApi(ApiView):
         return Response(status=204)
 
 
-class CredenceOutput(serializers.Serializer):
+class CredenceFigures(serializers.Serializer):
     n = serializers.IntegerField()
     # True below the privacy floor (fewer voters than privacy_floor): then the
     # statistics, the histogram and the credence are null.
     withheld = serializers.BooleanField()
-    privacy_floor = serializers.IntegerField()
     mean = serializers.FloatField(allow_null=True)
     median = serializers.FloatField(allow_null=True)
     logodds_mean = serializers.FloatField(allow_null=True)
     sd = serializers.FloatField(allow_null=True)
     histogram = serializers.ListField(child=serializers.IntegerField(), allow_null=True)
-    prior = serializers.FloatField()
+    # Pooled in log-odds, each vote weighed by its voter's standing on the map.
     credence = serializers.FloatField(allow_null=True)
 
 
+class MemberFigures(CredenceFigures):
+    """The votes of the map's owner and admitted members alone. Also withheld while
+    the other voters are fewer than the floor: the difference would show theirs."""
+
+
+class CredenceOutput(CredenceFigures):
+    privacy_floor = serializers.IntegerField()
+    prior = serializers.FloatField()
+    members = MemberFigures()
+
+
 class CredenceApi(ApiView):
-    """Others' votes on a node, aggregated; below the privacy floor only their number."""
+    """Others' votes on a node, aggregated (every voter's, and the members' alone);
+    below the privacy floor only their number."""
 
     @extend_schema(responses={200: CredenceOutput, **errors(404)})
     def get(self, request, slug, key):

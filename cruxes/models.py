@@ -87,6 +87,11 @@ class RankingRun(models.Model):
     duration_ms = models.PositiveIntegerField(default=0)
     # Frame strengths [{"id": key, "strength": s, "parent": key|null}], small.
     frames = models.JSONField(default=list, blank=True)
+    # How many cruxes each list ranks and which ranks they share, so that a page of a
+    # list can say "3rd of 63, shared with 1 other" without reading the whole list:
+    # {"" (the global list) or frame key: {"count": n, "shared": {"rank": cruxes}}},
+    # "shared" naming only the ranks two or more cruxes share. Small: one entry a frame.
+    ranked = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["map_id", "-graph_version"]
@@ -124,12 +129,26 @@ class CruxScore(models.Model):
     n_votes = models.PositiveIntegerField(default=0)
     strength_if_true = models.FloatField(null=True, blank=True)
     strength_if_false = models.FloatField(null=True, blank=True)
+    # Why the crux ranks where it does (the "why" the ranking serves). On the global row:
+    # the spread of its votes, how far it pulls competing frames apart, and whether any
+    # supports/undermines route leads from it to a frame at all.
+    disagreement = models.FloatField(default=0.0)
+    discrimination = models.FloatField(default=0.0)
+    connected = models.BooleanField(default=True)
+    # On a frame's row: the strongest route of arguments from the crux to the frame, as
+    # the JSON list of its node keys, crux first and frame last. Text holding JSON, not a
+    # JSONField: a run's rows are written with COPY (rows_insert), which writes no JSON
+    # columns; node keys need no escaping in JSON (claims.models.KEY_PATTERN).
+    path = models.TextField(blank=True, default="")
 
     class Meta:
         ordering = ["run_id", "frame_key", "rank"]
         constraints = [
+            # Crux before frame: the index also finds a crux's rows in a run (its why:
+            # the node page, and the cruxes a frame's ranking lists); a frame's rows
+            # come by crux_score_rank.
             models.UniqueConstraint(
-                fields=["run", "frame_key", "crux_key"], name="crux_score_unique"
+                fields=["run", "crux_key", "frame_key"], name="crux_score_unique"
             ),
         ]
         indexes = [models.Index(fields=["run", "frame_key", "rank"], name="crux_score_rank")]

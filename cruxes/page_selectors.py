@@ -11,11 +11,16 @@ from claims.models import Edge, EdgeKind, FrameCategory, Map, Node, NodeKind
 from claims.page_selectors import nodes_by_key
 from cruxes.models import CruxScore, RankingRun, RunStatus, Vote
 from cruxes.privacy import privacy_floor, statistics_withheld
-from cruxes.selectors import credence_summary, ranking_latest, ranking_overview
+from cruxes.selectors import credence_summary, ranking_latest, ranking_overview, stored_route
 
 TOP_PER_FRAME = 3
 GLOBAL_ROWS = 30
 FRAME_ROWS = 30
+PANEL_FRAMES = 3  # frames a node page's "why this rank" explains (the most moved)
+# "People are split": disagreement (0-1, the shrunk spread of the votes) from which the
+# page calls it high, and moderate.
+SPLIT_HIGH = 0.5
+SPLIT_MODERATE = 0.2
 
 
 def _histograms(node_ids: list[int]) -> dict[int, list[int] | None]:
@@ -87,7 +92,9 @@ def frame_page(*, the_map: Map, frame: Node, user) -> dict:
     ranking = ranking_latest(map=the_map, frame=frame.key, limit=FRAME_ROWS)
     strength = next((f["strength"] for f in ranking["frames"] if f["id"] == frame.key), None)
     keys = [c["id"] for c in ranking["cruxes"]]
-    nodes = nodes_by_key(the_map, keys)
+    routes = {c["id"]: _route_to(c["why"], frame.key) for c in ranking["cruxes"]}
+    nodes = nodes_by_key(the_map, {*keys, *(k for r in routes.values() for k in r)})
+    hops = _hop_kinds(nodes, routes.values())
     ids = [n.pk for n in nodes.values()]
     hist = _histograms(ids)
     mine = _my_votes(user, ids)
@@ -97,6 +104,17 @@ def frame_page(*, the_map: Map, frame: Node, user) -> dict:
         if node is None:
             continue
         my = mine.get(node.pk)
+        why = _why_panel(c, ranking.get("ranked"), scope="for this frame")
+        why["moves"] = [
+            _move(
+                frame=frame,
+                now=strength,
+                if_true=c["strength_if_true"],
+                if_false=c["strength_if_false"],
+                route=_hops(routes[c["id"]], nodes, hops),
+            )
+        ]
+        why["more"] = sum(1 for m in c["why"]["frames"] if m["frame"] != frame.key)
         rows.append(
             {
                 **c,
@@ -104,6 +122,7 @@ def frame_page(*, the_map: Map, frame: Node, user) -> dict:
                 "histogram": hist[node.pk],
                 "my_credence": my[0] if my else None,
                 "my_stale": bool(my and my[1] < node.revision),
+                "panel": why,
             }
         )
     tornado = sorted(
@@ -166,22 +185,36 @@ def node_page(*, the_map: Map, node: Node, user) -> dict:
     run = (
         RankingRun.objects.filter(map=the_map, status=RunStatus.OK)
         .order_by("-graph_version")
-        .only("pk", "graph_version")
+        .only("pk", "graph_version", "frames", "ranked")
         .first()
     )
-    bears_on = []
+    bears_on, panel = [], None
     if run is not None:
-        scores = list(
-            CruxScore.objects.filter(run=run, crux_key=node.key)
-            .exclude(frame_key="")
-            .order_by("-score", "frame_key")
+        # The crux's global row and its frames' rows, in one query.
+        rows = list(CruxScore.objects.filter(run=run, crux_key=node.key))
+        overall = next((s for s in rows if s.frame_key == ""), None)
+        scores = sorted(
+            (s for s in rows if s.frame_key != ""), key=lambda s: (-s.score, s.frame_key)
         )
-        frames = nodes_by_key(the_map, [s.frame_key for s in scores])
+        moved = sorted(scores, key=lambda s: (-abs(s.delta), s.frame_key))[:PANEL_FRAMES]
+        routes = {s.frame_key: stored_route(s.path) for s in moved}
+        route_keys = {k for r in routes.values() for k in r}
+        frames = nodes_by_key(the_map, {*(s.frame_key for s in scores), *route_keys})
+        hops = _hop_kinds(frames, routes.values())
+        tallies = run.ranked or {}
         bears_on = [
-            {"frame": frames[s.frame_key], "score": s.score, "delta": s.delta, "rank": s.rank}
+            {
+                "frame": frames[s.frame_key],
+                "score": s.score,
+                "delta": s.delta,
+                "rank": s.rank,
+                "shared": str(s.rank) in tallies.get(s.frame_key, {}).get("shared", {}),
+            }
             for s in scores
             if s.frame_key in frames
         ]
+        if overall is not None:
+            panel = _node_panel(run, overall, moved, routes, frames, hops, len(scores))
     incoming = list(
         Edge.objects.filter(target=node).select_related("source").order_by("kind", "source__title")
     )
@@ -213,6 +246,7 @@ def node_page(*, the_map: Map, node: Node, user) -> dict:
     mine = _my_votes(user, [node.pk]).get(node.pk)
     return {
         "bears_on": bears_on,
+        "why": panel,
         "supporters": [e for e in incoming if e.kind == EdgeKind.SUPPORTS],
         "underminers": [e for e in incoming if e.kind == EdgeKind.UNDERMINES],
         "other_in": [e for e in incoming if e.kind not in (EdgeKind.SUPPORTS, EdgeKind.UNDERMINES)],
@@ -222,3 +256,123 @@ def node_page(*, the_map: Map, node: Node, user) -> dict:
         "my_credence": mine[0] if mine else None,
         "my_stale": bool(mine and mine[1] < node.revision),
     }
+
+
+# ---- "Why this rank": the panels of the frame and node pages -----------------------
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _why_panel(crux: dict, ranked: dict | None, *, scope: str) -> dict:
+    """A crux's place in a list and its figures, as the panel's words need them.
+
+    `crux` is a ranking row (credence and disagreement already None below the privacy
+    floor); `ranked` the list's tally ({"count", "shared"}), None for a run stored
+    before runs kept one.
+    """
+    rank = crux["rank"]
+    sharing = int((ranked or {}).get("shared", {}).get(str(rank), 1))
+    disagreement = crux.get("disagreement")
+    withheld = statistics_withheld(crux["n_votes"])
+    split = None
+    if disagreement is not None and crux["n_votes"] and not withheld:
+        split = (
+            "high"
+            if disagreement >= SPLIT_HIGH
+            else "moderate"
+            if disagreement >= SPLIT_MODERATE
+            else "low"
+        )
+    return {
+        "rank": rank,
+        "ordinal": _ordinal(rank),
+        "others": sharing - 1,
+        "count": (ranked or {}).get("count"),
+        "scope": scope,
+        "connected": crux.get("connected", True),
+        "n_votes": crux["n_votes"],
+        "withheld": withheld,
+        "floor": privacy_floor(),
+        "credence": crux["credence"],
+        "split": split,
+        "discriminates": (crux.get("discrimination") or 0.0) > 0.0,
+        "moves": [],
+        "more": 0,
+    }
+
+
+def _node_panel(run, overall, moved, routes, nodes, hops, n_frames: int) -> dict:
+    """The node page's panel: the crux's global place, and the frames it moves most."""
+    withheld = statistics_withheld(overall.n_votes)  # the privacy floor, as the API's
+    crux = {
+        "rank": overall.rank,
+        "n_votes": overall.n_votes,
+        "credence": None if withheld else overall.credence,
+        "disagreement": None if withheld else overall.disagreement,
+        "discrimination": overall.discrimination,
+        "connected": overall.connected,
+    }
+    panel = _why_panel(crux, (run.ranked or {}).get(""), scope="among all cruxes")
+    strength = {f["id"]: f.get("strength") for f in run.frames or []}
+    panel["moves"] = [
+        _move(
+            frame=nodes.get(s.frame_key) or s.frame_key,
+            now=strength.get(s.frame_key),
+            if_true=s.strength_if_true,
+            if_false=s.strength_if_false,
+            route=_hops(routes.get(s.frame_key, []), nodes, hops),
+        )
+        for s in moved
+    ]
+    panel["more"] = n_frames - len(moved)
+    return panel
+
+
+def _move(*, frame, now, if_true, if_false, route) -> dict:
+    """How resolving the crux would move one frame, and the argument that carries it.
+
+    `frame` is the frame's Node, or its key when it has since been deleted."""
+    return {
+        "frame": frame if isinstance(frame, Node) else None,
+        "frame_key": frame.key if isinstance(frame, Node) else frame,
+        "now": now,
+        "if_true": if_true,
+        "if_false": if_false,
+        "route": route,
+    }
+
+
+def _route_to(why: dict, frame_key: str) -> list[str]:
+    return next((m["path"] for m in why["frames"] if m["frame"] == frame_key), [])
+
+
+def _hop_kinds(nodes: dict[str, Node], routes) -> dict[tuple[int, int], str]:
+    """(source id, target id) -> "supports" / "undermines" for the routes' arguments,
+    in one query (none when there is no route)."""
+    ids = {nodes[k].pk for route in routes for k in route if k in nodes}
+    if not ids:
+        return {}
+    kinds: dict[tuple[int, int], set[str]] = defaultdict(set)
+    for source, target, kind in Edge.objects.filter(
+        source_id__in=ids, target_id__in=ids, kind__in=[EdgeKind.SUPPORTS, EdgeKind.UNDERMINES]
+    ).values_list("source_id", "target_id", "kind"):
+        kinds[source, target].add(kind)
+    return {pair: " and ".join(sorted(k)) for pair, k in kinds.items()}
+
+
+def _hops(route: list[str], nodes: dict[str, Node], kinds: dict) -> list[dict]:
+    """A route as the page shows it: each node (None when deleted since the run, then its
+    key), and the kind of the argument to the next one."""
+    out = []
+    for i, key in enumerate(route):
+        node = nodes.get(key)
+        kind = None
+        if i + 1 < len(route):
+            nxt = nodes.get(route[i + 1])
+            kind = kinds.get((node.pk, nxt.pk)) if node and nxt else None
+            kind = kind or "bears on"  # the argument was removed since the run
+        out.append({"node": node, "key": key, "kind": kind})
+    return out

@@ -14,12 +14,14 @@ from cruxes import ranking
 from cruxes.models import CruxScore, RankingRun, RunStatus, Vote
 from cruxes.privacy import privacy_floor, statistics_withheld
 from cruxes.ranking.types import gc_paused
+from cruxes.standing import map_standing
 
 logger = logging.getLogger(__name__)
 
 
 def ranking_inputs(*, map_id: int) -> tuple[list["ranking.NodeInput"], list["ranking.EdgeInput"]]:
-    """The engine's input for a map: nodes with their voters' credences, and edges.
+    """The engine's input for a map: nodes with their voters' credences and the
+    weights of those votes (each voter's standing on the map, cruxes.standing), and edges.
 
     Plain cursor rows rather than the ORM's iterator: a 100k-node map is ~600k rows
     (nodes, edges, votes), and the ORM's per-row work was a third of the load time.
@@ -29,16 +31,24 @@ def ranking_inputs(*, map_id: int) -> tuple[list["ranking.NodeInput"], list["ran
     """
     node_table, edge_table = Node._meta.db_table, Edge._meta.db_table
     vote_table = Vote._meta.db_table
-    credences: dict[int, list[float]] = {}
+    # Standing first: in the snapshot's transaction, one query for all the voters.
+    standing = map_standing(map_id=map_id)
+    full, partial = standing.members | standing.trusted, standing.nonmember_weight
+    # Votes of full weight and the others apart: most nodes have only one kind,
+    # and then no (credence, weight) pairs need building and sorting.
+    full_votes: dict[int, list[float]] = {}
+    partial_votes: dict[int, list[float]] = {}
     keys: dict[int, str] = {}
     with gc_paused(), connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT v.node_id, v.credence FROM {vote_table} v"  # noqa: S608 - table names
+            f"SELECT v.node_id, v.credence, v.user_id FROM {vote_table} v"  # noqa: S608 - tables
             f" JOIN {node_table} n ON n.id = v.node_id WHERE n.map_id = %s",
             [map_id],
         )
-        for node_id, credence in cursor.fetchall():
-            credences.setdefault(node_id, []).append(credence)
+        for node_id, credence, user_id in cursor.fetchall():
+            (full_votes if user_id in full else partial_votes).setdefault(node_id, []).append(
+                credence
+            )
         cursor.execute(
             f"SELECT id, key, kind, prior FROM {node_table} WHERE map_id = %s",  # noqa: S608
             [map_id],
@@ -47,9 +57,19 @@ def ranking_inputs(*, map_id: int) -> tuple[list["ranking.NodeInput"], list["ran
         NodeInput, no_votes = ranking.NodeInput, ()
         for pk, key, kind, prior in cursor.fetchall():
             keys[pk] = key
-            # Sorted: the aggregate is order-free, and a sorted tuple is canonical.
-            votes = credences.get(pk)
-            nodes.append(NodeInput(key, kind, prior, tuple(sorted(votes)) if votes else no_votes))
+            # Sorted: the aggregate is order-free, and sorted tuples are canonical.
+            # No weights when every vote weighs 1.0 (the engine reads () as that).
+            counted, discounted = full_votes.get(pk), partial_votes.get(pk)
+            if discounted is None:
+                credences = tuple(sorted(counted)) if counted else no_votes
+                nodes.append(NodeInput(key, kind, prior, credences))
+            elif counted is None:
+                credences = tuple(sorted(discounted))
+                nodes.append(NodeInput(key, kind, prior, credences, (partial,) * len(credences)))
+            else:
+                pairs = sorted([(c, 1.0) for c in counted] + [(c, partial) for c in discounted])
+                credences = tuple(c for c, _ in pairs)
+                nodes.append(NodeInput(key, kind, prior, credences, tuple(w for _, w in pairs)))
         cursor.execute(
             f"SELECT source_id, target_id, kind, weight FROM {edge_table}"  # noqa: S608
             " WHERE map_id = %s",
@@ -67,8 +87,8 @@ def _latest_runs(map: Map) -> tuple[RankingRun | None, str | None]:
     """The map's newest successful run, and the error of a failed run at its version."""
     run = (
         RankingRun.objects.filter(map=map, status=RunStatus.OK)
-        .order_by("-graph_version")
-        .only("pk", "graph_version", "computed_at", "frames")
+        .order_by("-graph_version", "-pk")  # the newest engine's run of a version first
+        .only("pk", "graph_version", "computed_at", "frames", "ranked")
         .first()
     )
     failed = (
@@ -161,7 +181,8 @@ def _run_body_json(map: Map, run: RankingRun, *, frame: str | None, limit: int |
     The entry holds the body up to the crux list, the cruxes one after another,
     and where each crux ends: slicing is cutting bytes, not parsing JSON.
     """
-    key = f"ranking-json:2:{map.pk}:{frame or ''}"
+    # 3: the shape with each crux's "why" (a rendering of the older shape is not reused).
+    key = f"ranking-json:3:{map.pk}:{frame or ''}"
     # The floor is in the stamp: a rendering made under another floor is not reused.
     stamp = (run.pk, run.computed_at.isoformat(), privacy_floor())
     cached = _cache_call(cache.get, key)
@@ -202,20 +223,145 @@ def _cache_call(method, *args):
 
 
 def _run_body(run: RankingRun | None, *, frame: str | None, limit: int | None) -> dict:
-    """A stored run's frames and cruxes (global, or for one frame)."""
+    """A stored run's frames and cruxes (global, or for one frame).
+
+    Each crux carries `connected` and its `why`: credence, uncertainty, disagreement,
+    discrimination and, for each frame it moves (most first), the delta and the strongest
+    route of arguments to it (node keys, crux first, frame last). `ranked` tells how many
+    cruxes the whole list ranks and which ranks they share ({"rank": how many}).
+    """
+    # The collector paused: a 100k-node run is ~10^6 small dicts and lists, none of
+    # them cyclic garbage, and its rescans of them were half the rendering's time.
+    with gc_paused():
+        return _stored_body(run, frame=frame, limit=limit)
+
+
+def _stored_body(run: RankingRun | None, *, frame: str | None, limit: int | None) -> dict:
     out: dict = {"frames": run.frames if run else [], "cruxes": []}
     if frame is not None:
         out["frame"] = frame
     if run is None:
         return out
+    out["ranked"] = (run.ranked or {}).get(frame or "")
     rows = CruxScore.objects.filter(run=run)
     # values_list, not model instances: a 10k-node map has thousands of score rows.
     if frame is not None:
-        ranked = rows.filter(frame_key=frame).order_by("rank")
-        if limit is not None:
-            ranked = ranked[:limit]
-        out["cruxes"] = [
-            _private(
+        out["cruxes"] = _frame_cruxes(rows, frame=frame, limit=limit)
+        return out
+    global_rows = rows.filter(frame_key="").order_by("rank", "-connected", "crux_key")
+    if limit is not None:
+        global_rows = global_rows[:limit]
+    cruxes = {
+        key: {
+            "id": key,
+            "rank": rank,
+            "score": score,
+            "credence": credence,
+            "n_votes": n_votes,
+            "uncertainty": uncertainty,
+            "disagreement": disagreement,
+            "discrimination": discrimination,
+            "connected": connected,
+            "frames": [],
+        }
+        for key, rank, score, credence, n_votes, uncertainty, disagreement, discrimination, (
+            connected
+        ) in global_rows.values_list(
+            "crux_key",
+            "rank",
+            "score",
+            "credence",
+            "n_votes",
+            "uncertainty",
+            "disagreement",
+            "discrimination",
+            "connected",
+        )
+    }
+    # Per crux, its frames' entries and moves, each behind its sort key: tuples sort
+    # in C, a key function costs a Python call per entry (~3.5 10^5 on a 100k map).
+    entries: dict[str, list[tuple]] = {key: [] for key in cruxes}
+    moves: dict[str, list[tuple]] = {key: [] for key in cruxes}
+    per_frame = rows.exclude(frame_key="")
+    if limit is not None and len(cruxes) <= _FILTER_KEYS_MAX:
+        # A short page: fetch only its cruxes' rows. A long one (or all) reads the
+        # run's rows and skips the rest below, rather than send thousands of keys.
+        per_frame = per_frame.filter(crux_key__in=list(cruxes))
+    # Unordered (.order_by() also drops Meta.ordering) and sorted here per crux: on a
+    # 100k-node map the run has ~85k per-frame rows, and PostgreSQL sorting them
+    # spilled to temporary files on every first rendering after a run.
+    for key, frame_key, score, delta, if_true, if_false, path in per_frame.order_by().values_list(
+        "crux_key",
+        "frame_key",
+        "score",
+        "delta",
+        "strength_if_true",
+        "strength_if_false",
+        "path",
+    ):
+        mine = entries.get(key)
+        if mine is not None:
+            frame = {
+                "frame": frame_key,
+                "score": score,
+                "delta": delta,
+                "strength_if_true": if_true,
+                "strength_if_false": if_false,
+            }
+            mine.append((-score, frame_key, frame))
+            move = {"frame": frame_key, "delta": delta, "path": stored_route(path)}
+            moves[key].append((-abs(delta), frame_key, move))
+    for key, crux in cruxes.items():
+        mine = entries[key]
+        mine.sort()
+        crux["frames"] = [frame for _, _, frame in mine]
+        crux["why"] = _why(crux, moves[key])
+        _private(crux)
+    out["cruxes"] = list(cruxes.values())  # in the rows' order: rank, connected, key
+    return out
+
+
+def _frame_cruxes(rows, *, frame: str, limit: int | None) -> list[dict]:
+    """The cruxes ranked for one frame, each with its why, from one query.
+
+    The why names every frame the crux moves, not only this one: the query reads all the
+    rows of the listed cruxes (a subquery picks them), their global rows included.
+    """
+    listed = rows.filter(frame_key=frame).order_by("rank", "crux_key").values("crux_key")
+    if limit is not None:
+        listed = listed[:limit]
+    theirs: dict[str, dict] = {}
+    entries = []
+    for key, frame_key, rank, score, credence, n_votes, uncertainty, delta, if_true, if_false, (
+        disagreement
+    ), discrimination, connected, path in (
+        rows.filter(crux_key__in=listed)
+        .order_by()
+        .values_list(
+            "crux_key",
+            "frame_key",
+            "rank",
+            "score",
+            "credence",
+            "n_votes",
+            "uncertainty",
+            "delta",
+            "strength_if_true",
+            "strength_if_false",
+            "disagreement",
+            "discrimination",
+            "connected",
+            "path",
+        )
+    ):
+        why = theirs.setdefault(key, {"moves": []})
+        if frame_key == "":
+            why["connected"] = connected
+            continue
+        move = {"frame": frame_key, "delta": delta, "path": stored_route(path)}
+        why["moves"].append((-abs(delta), frame_key, move))
+        if frame_key == frame:
+            entries.append(
                 {
                     "id": key,
                     "rank": rank,
@@ -226,76 +372,54 @@ def _run_body(run: RankingRun | None, *, frame: str | None, limit: int | None) -
                     "delta": delta,
                     "strength_if_true": if_true,
                     "strength_if_false": if_false,
+                    "disagreement": disagreement,
+                    "discrimination": discrimination,
                 }
             )
-            for key, rank, score, credence, n_votes, uncertainty, delta, if_true, if_false in (
-                ranked.values_list(
-                    "crux_key",
-                    "rank",
-                    "score",
-                    "credence",
-                    "n_votes",
-                    "uncertainty",
-                    "delta",
-                    "strength_if_true",
-                    "strength_if_false",
-                )
-            )
-        ]
-        return out
-    global_rows = rows.filter(frame_key="").order_by("rank")
-    if limit is not None:
-        global_rows = global_rows[:limit]
-    cruxes = {
-        key: _private(
-            {
-                "id": key,
-                "rank": rank,
-                "score": score,
-                "credence": credence,
-                "n_votes": n_votes,
-                "uncertainty": uncertainty,
-                "frames": [],
-            }
-        )
-        for key, rank, score, credence, n_votes, uncertainty in global_rows.values_list(
-            "crux_key", "rank", "score", "credence", "n_votes", "uncertainty"
-        )
+    entries.sort(key=lambda c: (c["rank"], c["id"]))
+    for crux in entries:
+        why = theirs[crux["id"]]
+        crux["connected"] = why.get("connected", True)
+        crux["why"] = _why(crux, why["moves"])
+        _private(crux)
+    return entries
+
+
+def stored_route(path: str) -> list[str]:
+    """A stored route (CruxScore.path, empty on rows stored before routes were) as its
+    node keys. The text is JSON written by cruxes.services._path_json from keys that
+    hold no quote or comma (KEY_PATTERN): splitting it is its parse, at a fifth of
+    json.loads's cost (a first rendering reads ~10^5 of them on a 100k-node map)."""
+    if len(path) <= 2:
+        return []
+    return path[2:-2].split('","')
+
+
+def _why(crux: dict, moves: list[tuple]) -> dict:
+    """The crux's why: its figures, and the frames it moves, most moved first.
+
+    `moves`: (-|delta|, frame key, {frame, delta, path}) of each frame it moves."""
+    moves.sort()
+    return {
+        "credence": crux["credence"],
+        "uncertainty": crux["uncertainty"],
+        "disagreement": crux["disagreement"],
+        "discrimination": crux["discrimination"],
+        "frames": [move for _, _, move in moves],
     }
-    per_frame = rows.exclude(frame_key="")
-    if limit is not None and len(cruxes) <= _FILTER_KEYS_MAX:
-        # A short page: fetch only its cruxes' rows. A long one (or all) reads the
-        # run's rows and skips the rest below, rather than send thousands of keys.
-        per_frame = per_frame.filter(crux_key__in=list(cruxes))
-    # Unordered (.order_by() also drops Meta.ordering) and sorted here per crux: on a
-    # 100k-node map the run has ~85k per-frame rows, and PostgreSQL sorting them
-    # spilled to temporary files on every first rendering after a run.
-    for key, frame_key, score, delta, if_true, if_false in per_frame.order_by().values_list(
-        "crux_key", "frame_key", "score", "delta", "strength_if_true", "strength_if_false"
-    ):
-        crux = cruxes.get(key)
-        if crux is not None:
-            crux["frames"].append(
-                {
-                    "frame": frame_key,
-                    "score": score,
-                    "delta": delta,
-                    "strength_if_true": if_true,
-                    "strength_if_false": if_false,
-                }
-            )
-    for crux in cruxes.values():
-        crux["frames"].sort(key=lambda f: (-f["score"], f["frame"]))
-    out["cruxes"] = sorted(cruxes.values(), key=lambda c: c["rank"])
-    return out
 
 
 def _private(crux: dict) -> dict:
     """A ranking row as others may see it: below the privacy floor no community
-    credence, and no uncertainty either (4p(1-p) with one voter gives p back)."""
+    credence, and no uncertainty either (4p(1-p) with one voter gives p back), nor
+    disagreement (the spread of the votes, like their SD); in its why neither."""
     if statistics_withheld(crux["n_votes"]):
-        crux["credence"] = None
-        crux["uncertainty"] = None
+        withheld = ("credence", "uncertainty", "disagreement")
+        for name in withheld:
+            if name in crux:
+                crux[name] = None
+        if "why" in crux:
+            crux["why"].update(dict.fromkeys(withheld))
     return crux
 
 
@@ -324,44 +448,57 @@ def map_credences(*, map_id: int) -> dict[str, tuple[float | None, int]]:
     nodes, _ = ranking_inputs(map_id=map_id)
     out = {}
     for node in nodes:
-        agg = aggregate_one(node.credences, node.prior)
+        # Weighed by standing, as the ranking's credence of the node is.
+        agg = aggregate_one(node.credences, node.prior, node.weights)
         out[node.key] = (None if statistics_withheld(agg.n) else agg.credence, agg.n)
     return out
 
 
 def credence_summary(*, node: Node) -> dict:
-    """n, mean, median, log-odds mean, SD, 10-bin histogram, prior, aggregate.
+    """n, mean, median, log-odds mean, SD, 10-bin histogram, prior, pooled credence;
+    and the same figures of the map's members' votes alone (`members`).
 
-    Below the privacy floor (`withheld`), only n and the prior: every statistic,
-    the histogram and the aggregate are None.
+    The pooled `credence` weighs each vote by its voter's standing on the map
+    (cruxes.standing), as the ranking does; the other statistics count every
+    vote once. Below the privacy floor (`withheld`), only n and the prior.
     """
     from cruxes.ranking.credence import aggregate_one
 
-    values = list(Vote.objects.filter(node=node).values_list("credence", flat=True))
-    agg = aggregate_one(values, node.prior)
-    if statistics_withheld(agg.n):
+    votes = list(Vote.objects.filter(node=node).values_list("user_id", "credence"))
+    standing = map_standing(map_id=node.map_id, voters={user_id for user_id, _ in votes})
+    everyone = aggregate_one(
+        [c for _, c in votes], node.prior, [standing.weight(u) for u, _ in votes]
+    )
+    members = aggregate_one([c for u, c in votes if standing.is_member(u)], node.prior)
+    out = {**_figures(everyone), "privacy_floor": privacy_floor(), "prior": everyone.prior}
+    # The members' figures and everyone's differ by the others' votes: with fewer
+    # of those than the floor, the two together would give them away.
+    others = everyone.n - members.n
+    out["members"] = _figures(members, hidden=members.n > 0 and statistics_withheld(others))
+    return out
+
+
+def _figures(agg, *, hidden: bool = False) -> dict:
+    """An aggregate as others may see it: statistics only from the privacy floor on."""
+    if hidden or statistics_withheld(agg.n):
         return {
             "n": agg.n,
             "withheld": True,
-            "privacy_floor": privacy_floor(),
             "mean": None,
             "median": None,
             "logodds_mean": None,
             "sd": None,
             "histogram": None,
-            "prior": agg.prior,
             "credence": None,
         }
     return {
         "n": agg.n,
         "withheld": False,
-        "privacy_floor": privacy_floor(),
         "mean": agg.mean,
         "median": agg.median,
         "logodds_mean": agg.logodds_mean,
         "sd": agg.sd,
         "histogram": list(agg.histogram),
-        "prior": agg.prior,
         "credence": agg.credence,
     }
 

@@ -16,6 +16,7 @@ from core.errors import NotFound
 from core.validation import check_probability
 from cruxes import ranking
 from cruxes.models import CruxScore, RankingRun, RunStatus, Vote, VoteAction
+from cruxes.ranking.semantics import TIE_DECIMALS
 from cruxes.ranking.types import gc_paused
 from cruxes.selectors import ranking_inputs
 
@@ -171,8 +172,10 @@ def ranking_snapshot(map_id: int) -> tuple[int, list, list]:
 
 
 def _latest_version(map_id: int) -> int | None:
+    # Runs of an older engine do not count: after an engine upgrade every map is
+    # ranked again (the sweep finds them) rather than served the old formulas.
     return (
-        RankingRun.objects.filter(map_id=map_id)
+        RankingRun.objects.filter(map_id=map_id, engine_version=ranking.ENGINE_VERSION)
         .order_by("-graph_version")
         .values_list("graph_version", flat=True)
         .first()
@@ -182,7 +185,12 @@ def _latest_version(map_id: int) -> int | None:
 def ranking_store(
     *, map_id: int, version: int, result: "ranking.RankingResult", duration_ms: int
 ) -> RankingRun | None:
-    """Store a run unless one at this or a newer version exists (conditional write)."""
+    """Store a run unless one at this or a newer version exists (conditional write).
+
+    Besides the scores, each crux's "why" (cruxes.selectors serves it): disagreement,
+    discrimination and connected on its global row, its strongest route of arguments on
+    each frame's row; and the run's `ranked` tally (list sizes and shared ranks).
+    """
     # The collector paused: the ~10^5 row tuples below are not cyclic garbage.
     with transaction.atomic(), gc_paused():
         # Serialise writers per map on the map row; then check, then insert.
@@ -190,6 +198,20 @@ def ranking_store(
         latest = _latest_version(map_id)
         if latest is not None and latest >= version:
             return None
+        # Each frame's list: by score, then key; equal scores (to the engine's
+        # TIE_DECIMALS, as in the global list) share a rank: 1, 1, 3.
+        per_frame: dict[str, list] = {}
+        for crux in result.cruxes:
+            for f in crux.frames:
+                per_frame.setdefault(f.frame, []).append(
+                    (-round(f.score, TIE_DECIMALS), crux.key, f, crux)
+                )
+        frame_ranks = {}
+        for frame_key, entries in per_frame.items():
+            entries.sort(key=_by_score_then_key)
+            frame_ranks[frame_key] = _competition_ranks([e[0] for e in entries])
+        ranked = {"": _tally([crux.rank for crux in result.cruxes])}
+        ranked.update({key: _tally(ranks) for key, ranks in frame_ranks.items()})
         run = RankingRun.objects.create(
             map_id=map_id,
             graph_version=version,
@@ -199,28 +221,28 @@ def ranking_store(
             frames=[
                 {"id": f.key, "strength": f.strength, "parent": f.parent} for f in result.frames
             ],
+            ranked=ranked,
         )
         # Plain tuples written with COPY (rows_insert): a 100k-node map has ~100k
         # score rows, and model instances through bulk_create cost ~100 µs each.
         run_id = run.pk
         rows = []
-        per_frame: dict[str, list] = {}
         for crux in result.cruxes:
             delta = 0.0
             for f in crux.frames:
-                per_frame.setdefault(f.frame, []).append((-f.score, crux.key, f, crux))
                 if abs(f.delta) > delta:
                     delta = abs(f.delta)
             rows.append(
                 (run_id, crux.key, "", crux.score, crux.rank, delta, crux.uncertainty,
-                 crux.credence, crux.n_votes, None, None)
+                 crux.credence, crux.n_votes, None, None, crux.disagreement,
+                 crux.discrimination, crux.connected, "")
             )  # fmt: skip
         for frame_key, entries in per_frame.items():
-            entries.sort(key=_by_score_then_key)
-            for rank, (_, key, f, crux) in enumerate(entries, start=1):
+            for rank, (_, key, f, crux) in zip(frame_ranks[frame_key], entries, strict=True):
                 rows.append(
                     (run_id, key, frame_key, f.score, rank, f.delta, crux.uncertainty,
-                     crux.credence, crux.n_votes, f.strength_if_true, f.strength_if_false)
+                     crux.credence, crux.n_votes, f.strength_if_true, f.strength_if_false,
+                     crux.disagreement, crux.discrimination, True, _path_json(f.path))
                 )  # fmt: skip
         rows_insert(CruxScore, _SCORE_COLUMNS, rows)
         return run
@@ -228,6 +250,30 @@ def ranking_store(
 
 def _by_score_then_key(entry: tuple) -> tuple[float, str]:
     return entry[0], entry[1]
+
+
+def _competition_ranks(ordered: list[float]) -> list[int]:
+    """Ranks of an ordered list where equal values share a rank and leave a gap: 1, 1, 3."""
+    ranks, rank, previous = [], 0, None
+    for position, value in enumerate(ordered, start=1):
+        if value != previous:
+            rank, previous = position, value
+        ranks.append(rank)
+    return ranks
+
+
+def _tally(ranks: list[int]) -> dict:
+    """A list's size and the ranks that two or more of its cruxes share."""
+    counts: dict[int, int] = {}
+    for rank in ranks:
+        counts[rank] = counts.get(rank, 0) + 1
+    return {"count": len(ranks), "shared": {str(r): n for r, n in counts.items() if n > 1}}
+
+
+def _path_json(path: list[str]) -> str:
+    """A route as JSON text. Node keys are [a-z0-9_-] (KEY_PATTERN, checked by the
+    database), so joining them is their JSON, at a tenth of json.dumps's cost a row."""
+    return '["' + '","'.join(path) + '"]' if path else "[]"
 
 
 _SCORE_COLUMNS = (
@@ -242,6 +288,10 @@ _SCORE_COLUMNS = (
     "n_votes",
     "strength_if_true",
     "strength_if_false",
+    "disagreement",
+    "discrimination",
+    "connected",
+    "path",
 )
 
 
@@ -487,8 +537,9 @@ def ranking_sweep() -> int:
 
     from cruxes.tasks import recompute_ranking
 
+    current = Q(ranking_runs__engine_version=ranking.ENGINE_VERSION)
     stale = (
-        Map.objects.annotate(latest=Max("ranking_runs__graph_version"))
+        Map.objects.annotate(latest=Max("ranking_runs__graph_version", filter=current))
         .filter(Q(latest__isnull=True) | Q(latest__lt=F("graph_version")))
         .values_list("pk", flat=True)
     )

@@ -153,8 +153,16 @@ def map_delete(*, map: Map) -> None:
 
 
 @transaction.atomic
-def member_set(*, map: Map, username: str, role: str) -> MapMember:
-    """Add a member or change their role (owner only, checked by the caller)."""
+def member_set(
+    *, map: Map, username: str, role: str, by: AbstractBaseUser | None = None
+) -> MapMember:
+    """Add a member or change their role (owner only, checked by the caller).
+
+    Admitting someone changes the ranking's input: members' votes count fully
+    (cruxes.standing), others' less. So a new member bumps the map's graph
+    version and the ranking is computed again; a change of role does not (voters
+    and editors weigh the same).
+    """
     if role not in MemberRole.values:
         raise ValidationFailed(
             f"role must be one of {MemberRole.values}",
@@ -166,14 +174,21 @@ def member_set(*, map: Map, username: str, role: str) -> MapMember:
         raise ValidationFailed(f"no user '{username}'", fields={"username": ["unknown user"]})
     if user.pk == map.owner_id:
         raise ValidationFailed("the owner is not a member", fields={"username": ["is the owner"]})
-    member, _ = MapMember.objects.update_or_create(map=map, user=user, defaults={"role": role})
+    member, admitted = MapMember.objects.update_or_create(
+        map=map, user=user, defaults={"role": role}
+    )
+    if admitted:
+        # No node keys: which nodes the newcomer voted on is theirs to know.
+        map_graph_changed(map_id=map.pk, action="member_admit", user=by)
     return member
 
 
 @transaction.atomic
-def member_remove(*, map: Map, username: str) -> None:
+def member_remove(*, map: Map, username: str, by: AbstractBaseUser | None = None) -> None:
+    """Remove a member: their votes weigh as a non-member's from the next ranking."""
     # A NUL byte must not reach PostgreSQL (it refuses it with a 500, not a 400).
     username = check_text(username, field="username", max_length=150, allow_empty=False)
     deleted, _ = MapMember.objects.filter(map=map, user__username=username).delete()
     if not deleted:
         raise NotFound(f"'{username}' is not a member of this map")
+    map_graph_changed(map_id=map.pk, action="member_remove", user=by)

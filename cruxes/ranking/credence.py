@@ -14,9 +14,16 @@ import numpy as np
 
 CRED_MIN = 0.01
 CRED_MAX = 0.99
-#: The prior counts as this many pseudo-voters (shrinkage of the log-odds mean).
-PRIOR_PSEUDO_VOTES = 2.0
+#: The prior counts as this many full-standing pseudo-voters (shrinkage of the pooled
+#: log-odds): a few accounts, or one extremist, cannot carry a node on their own.
+PRIOR_PSEUDO_VOTES = 4.0
+#: Winsorising of the votes' log-odds around their weighted median: at least this far
+#: (logit 0.9), or WINSOR_MADS robust standard deviations (1.4826 * weighted MAD).
+WINSOR_MIN = math.log(0.9 / 0.1)
+WINSOR_MADS = 3.0
 HIST_BINS = 10
+#: Cumulative weights this close (relative to the total) to half count as exactly half.
+MEDIAN_TIE = 1e-9
 
 
 def clip_credence(x: float) -> float:
@@ -57,26 +64,82 @@ class Aggregate:
     disagreement: float
 
 
-def aggregate_one(credences: Sequence[float], prior: float) -> Aggregate:
-    """Statistics and aggregated credence of one node (plain Python)."""
+def weighted_median(values: Sequence[float], weights: Sequence[float]) -> float:
+    """The value at which the cumulative weight (values ascending) reaches half the total;
+    where it reaches exactly half between two values, their midpoint (as the plain median
+    of an even number of votes)."""
+    pairs = sorted(zip(values, weights, strict=True))
+    total = sum(weights)
+    half = total / 2.0
+    acc = 0.0
+    for i, (value, weight) in enumerate(pairs):
+        acc += weight
+        if acc >= half - MEDIAN_TIE * total:
+            if abs(acc - half) <= MEDIAN_TIE * total and i + 1 < len(pairs):
+                return (value + pairs[i + 1][0]) / 2.0
+            return value
+    return pairs[-1][0]
+
+
+def pooled_logodds(lo: Sequence[float], weights: Sequence[float], prior_lo: float) -> float:
+    """Robust, weighted, shrunk log-odds pooling (docs/RANKING.md, section 1).
+
+    Each vote's log-odds is winsorised to median ± tau (weighted median; tau the larger of
+    WINSOR_MIN and WINSOR_MADS robust SDs), then averaged with its weight, the prior
+    counting as PRIOR_PSEUDO_VOTES full votes.
+    """
+    med = weighted_median(lo, weights)
+    mad = weighted_median([abs(x - med) for x in lo], weights)
+    tau = max(WINSOR_MIN, WINSOR_MADS * 1.4826 * mad)
+    kept = [min(med + tau, max(med - tau, x)) for x in lo]
+    total = sum(weights)
+    return (
+        sum(w * x for w, x in zip(weights, kept, strict=True)) + PRIOR_PSEUDO_VOTES * prior_lo
+    ) / (total + PRIOR_PSEUDO_VOTES)
+
+
+def aggregate_one(
+    credences: Sequence[float], prior: float, weights: Sequence[float] | None = None
+) -> Aggregate:
+    """Statistics and pooled credence of one node (plain Python).
+
+    ``weights`` (parallel to ``credences``; default all 1.0) are the voters' standing: the
+    descriptive statistics (mean, median, SD, histogram) count every vote once; the pooled
+    credence and the disagreement weigh them.
+    """
     prior_c = clip_credence(prior)
     xs = [clip_credence(x) for x in credences]
+    ws = [1.0] * len(xs) if not weights else [float(w) for w in weights]
+    if len(ws) != len(xs):
+        raise ValueError("weights must be parallel to credences")
     n = len(xs)
     hist = [0] * HIST_BINS
-    if n == 0:
-        return Aggregate(0, None, None, None, None, hist, prior_c, prior_c, 0.0)
+    total = sum(ws)
+    if n == 0 or total <= 0.0:
+        for x in xs:
+            hist[hist_bin(x)] += 1
+        stats = _plain_stats(xs) if n else (None, None, None, None)
+        return Aggregate(n, *stats, hist, prior_c, prior_c, 0.0)
     for x in xs:
         hist[hist_bin(x)] += 1
+    mean, median, lo_mean, sd = _plain_stats(xs)
+    lo = [logit(x) for x in xs]
+    credence = sigmoid(pooled_logodds(lo, ws, logit(prior_c)))
+    w_mean = sum(w * x for w, x in zip(ws, xs, strict=True)) / total
+    w_sd = math.sqrt(sum(w * (x - w_mean) ** 2 for w, x in zip(ws, xs, strict=True)) / total)
+    disagreement = total / (total + PRIOR_PSEUDO_VOTES) * min(1.0, 2.0 * w_sd)
+    return Aggregate(n, mean, median, lo_mean, sd, hist, prior_c, credence, disagreement)
+
+
+def _plain_stats(xs: list[float]) -> tuple[float, float, float, float]:
+    """mean, median, sigma(mean log-odds), population SD of the (clipped) votes."""
+    n = len(xs)
     mean = sum(xs) / n
     srt = sorted(xs)
     median = (srt[(n - 1) // 2] + srt[n // 2]) / 2.0
-    lo = [logit(x) for x in xs]
-    lo_mean = sum(lo) / n
+    lo_mean = sum(logit(x) for x in xs) / n
     sd = math.sqrt(sum((x - mean) ** 2 for x in xs) / n)
-    z = (sum(lo) + PRIOR_PSEUDO_VOTES * logit(prior_c)) / (n + PRIOR_PSEUDO_VOTES)
-    credence = sigmoid(z)
-    disagreement = n / (n + PRIOR_PSEUDO_VOTES) * min(1.0, 2.0 * sd)
-    return Aggregate(n, mean, median, sigmoid(lo_mean), sd, hist, prior_c, credence, disagreement)
+    return mean, median, sigmoid(lo_mean), sd
 
 
 @dataclass(slots=True)
@@ -103,15 +166,47 @@ def _sigmoid_arr(z: np.ndarray) -> np.ndarray:
     return out
 
 
-def aggregate_all(counts: np.ndarray, values: np.ndarray, prior: np.ndarray) -> Aggregates:
+def _group_weighted_median(
+    owner: np.ndarray, values: np.ndarray, weights: np.ndarray, n_nodes: int
+) -> np.ndarray:
+    """weighted_median of each node's values (NaN where a node has none), vectorised."""
+    out = np.full(n_nodes, np.nan)
+    if values.size == 0:
+        return out
+    order = np.lexsort((values, owner))
+    o, v, w = owner[order], values[order], weights[order]
+    starts = np.searchsorted(o, np.arange(n_nodes), side="left")
+    ends = np.searchsorted(o, np.arange(n_nodes), side="right")
+    has = ends > starts
+    cum = np.cumsum(w)
+    before = np.where(starts > 0, cum[np.maximum(starts - 1, 0)], 0.0)
+    total = np.where(has, cum[np.maximum(ends - 1, 0)] - before, 0.0)
+    local = cum - before[o]  # running weight inside each group
+    reached = local >= (total / 2.0 - MEDIAN_TIE * total)[o]
+    # The first position of each group whose running weight reaches half its total.
+    first = np.full(n_nodes, v.size - 1, dtype=np.int64)
+    hit = np.flatnonzero(reached)
+    np.minimum.at(first, o[hit], hit)
+    idx = np.minimum(first[has], ends[has] - 1)
+    half = total[has] / 2.0
+    at_half = (np.abs(local[idx] - half) <= MEDIAN_TIE * total[has]) & (idx + 1 < ends[has])
+    upper = v[np.minimum(idx + 1, v.size - 1)]
+    out[has] = np.where(at_half, (v[idx] + upper) / 2.0, v[idx])
+    return out
+
+
+def aggregate_all(
+    counts: np.ndarray, values: np.ndarray, prior: np.ndarray, weights: np.ndarray | None = None
+) -> Aggregates:
     """Vectorised ``aggregate_one`` for every node.
 
     ``values`` holds every vote, grouped by node in node order; ``counts[i]`` votes belong
-    to node i.
+    to node i; ``weights`` (parallel to ``values``, default all 1.0) are the voters' standing.
     """
     n_nodes = counts.size
     prior_c = np.clip(prior.astype(float), CRED_MIN, CRED_MAX)
     x = np.clip(values.astype(float), CRED_MIN, CRED_MAX)
+    w = np.ones_like(x) if weights is None or weights.size == 0 else weights.astype(float)
     owner = np.repeat(np.arange(n_nodes), counts)
     nf = counts.astype(float)
     has = counts > 0
@@ -138,11 +233,23 @@ def aggregate_all(counts: np.ndarray, values: np.ndarray, prior: np.ndarray) -> 
         n_nodes, HIST_BINS
     )
 
-    z = (lo_sum + PRIOR_PSEUDO_VOTES * np.log(prior_c / (1.0 - prior_c))) / (
-        nf + PRIOR_PSEUDO_VOTES
-    )
-    credence = np.where(has, _sigmoid_arr(z), prior_c)
-    disagreement = nf / (nf + PRIOR_PSEUDO_VOTES) * np.minimum(1.0, 2.0 * sd)
+    # Pooled credence: winsorised around the weighted median, weighted, shrunk to the prior.
+    w_total = np.bincount(owner, weights=w, minlength=n_nodes)
+    pooled = w_total > 0
+    med = _group_weighted_median(owner, lo, w, n_nodes)
+    mad = _group_weighted_median(owner, np.abs(lo - med[owner]), w, n_nodes)
+    tau = np.maximum(WINSOR_MIN, WINSOR_MADS * 1.4826 * np.nan_to_num(mad))
+    kept = np.clip(lo, (med - tau)[owner], (med + tau)[owner])
+    prior_lo = np.log(prior_c / (1.0 - prior_c))
+    z = (
+        np.bincount(owner, weights=w * kept, minlength=n_nodes) + PRIOR_PSEUDO_VOTES * prior_lo
+    ) / (w_total + PRIOR_PSEUDO_VOTES)
+    credence = np.where(pooled, _sigmoid_arr(z), prior_c)
+    safe_w = np.where(pooled, w_total, 1.0)
+    w_mean = np.bincount(owner, weights=w * x, minlength=n_nodes) / safe_w
+    w_dev = x - w_mean[owner]
+    w_sd = np.sqrt(np.bincount(owner, weights=w * w_dev * w_dev, minlength=n_nodes) / safe_w)
+    disagreement = w_total / (w_total + PRIOR_PSEUDO_VOTES) * np.minimum(1.0, 2.0 * w_sd)
 
     return Aggregates(
         n=counts.astype(np.int64),
@@ -153,5 +260,5 @@ def aggregate_all(counts: np.ndarray, values: np.ndarray, prior: np.ndarray) -> 
         histogram=hist,
         prior=prior_c,
         credence=credence,
-        disagreement=np.where(has, disagreement, 0.0),
+        disagreement=np.where(pooled, disagreement, 0.0),
     )

@@ -13,10 +13,18 @@ strongly connected components (array Kahn), with a sparse LU only for the cyclic
 the cost is O(edges * frames) plus the cyclic blocks. Condensations deeper than
 MAX_LEVELWISE_LEVELS use one sparse LU of I - M in topological order instead (block lower
 triangular: no fill-in outside the cyclic blocks).
+
+The same adjoint solves are the influence of every node on every frame, N[f, v] (how far
+frame f's log-odds move per unit of v's): ``keep_influence`` returns it whole (n x F
+floats: 80 MB at 100k nodes x 100 frames, hence INFLUENCE_MAX_ENTRIES), and
+``on_influence`` hands it over one chunk of frame columns at a time, so that a caller can
+use it (explain.Routes finds each crux's strongest route to each frame) without ever
+holding more than ADJOINT_CHUNK_ENTRIES of it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +39,14 @@ ADJOINT_CHUNK_ENTRIES = 2_000_000
 #: Deeper condensations (longest chain of components) use one global sparse LU instead of
 #: the level-by-level passes, whose cost grows with the number of levels.
 MAX_LEVELWISE_LEVELS = 256
+#: Largest influence matrix (nodes x frames entries, 8 bytes each) ``keep_influence``
+#: returns; above it ``Solution.influence`` is None and the caller uses ``on_influence``.
+INFLUENCE_MAX_ENTRIES = 30_000_000
+
+#: on_influence(j0, influence, delta): influence (n, k) is N[frames[j0 + j], v] for every
+#: node v (node index order) and the k frames from column j0; delta (cruxes, k) those
+#: columns of Solution.delta.
+InfluenceCallback = Callable[[int, np.ndarray, np.ndarray], None]
 
 
 @dataclass(slots=True)
@@ -40,6 +56,8 @@ class Solution:
     n_components: int
     n_cyclic: int  # nodes on a cycle
     n_levels: int
+    #: (n, len(frames)): influence[v, j] = N[frames[j], v]; only with keep_influence
+    influence: np.ndarray | None = None
 
 
 def _topological_levels(
@@ -93,7 +111,8 @@ def _block_solver(block: sp.csr_matrix):
     """LU of the (block-diagonal) matrix I - block, or None if it is empty."""
     r = block.shape[0]
     a = (sp.identity(r, format="csc") - block.tocsc()).tocsc()
-    # I - M is strictly diagonally dominant by rows (|M| row sums < 1/2): no pivoting needed.
+    # Inside a cyclic block the engine bounds |M| row sums below 1 (semantics.CYCLE_GAIN),
+    # so I - M is strictly diagonally dominant by rows there: no pivoting needed.
     return splu(a, permc_spec="COLAMD", diag_pivot_thresh=0.0)
 
 
@@ -105,11 +124,19 @@ def solve(
     vals: np.ndarray,
     frames: np.ndarray,
     cruxes: np.ndarray,
+    *,
+    keep_influence: bool = False,
+    on_influence: InfluenceCallback | None = None,
 ) -> Solution:
-    """Strengths and the (cruxes x frames) clamp-delta matrix."""
+    """Strengths and the (cruxes x frames) clamp-delta matrix.
+
+    ``keep_influence``: also return the influence matrix N[f, v] (None when it would have
+    more than INFLUENCE_MAX_ENTRIES entries). ``on_influence``: called once per chunk of
+    frame columns with that part of it (see InfluenceCallback).
+    """
     n_f, n_c = frames.size, cruxes.size
     if n == 0:
-        return Solution(np.zeros(0), np.zeros((n_c, n_f)), 0, 0, 0)
+        return Solution(np.zeros(0), np.zeros((n_c, n_f)), 0, 0, 0, np.zeros((0, n_f)))
     m = sp.csr_matrix((vals, (rows, cols)), shape=(n, n))
     m.sum_duplicates()
     m.eliminate_zeros()
@@ -150,11 +177,23 @@ def solve(
         )
 
     delta = np.zeros((n_c, n_f))
+    influence = None
+    if keep_influence and n * n_f <= INFLUENCE_MAX_ENTRIES:
+        influence = np.empty((n, n_f))
     chunk = max(1, ADJOINT_CHUNK_ENTRIES // n)
     for j0 in range(0, n_f, chunk):
         fr = frames[j0 : j0 + chunk]
-        delta[:, j0 : j0 + fr.size] = y_of(fr, cruxes) / ncc[:, None]
-    return Solution(strength, delta, n_comp, int(cyclic.sum()), n_levels)
+        cols = slice(j0, j0 + fr.size)
+        if influence is None and on_influence is None:
+            delta[:, cols] = y_of(fr, cruxes) / ncc[:, None]
+            continue
+        y = y_of(fr, None)
+        delta[:, cols] = y[cruxes] / ncc[:, None]
+        if influence is not None:
+            influence[:, cols] = y
+        if on_influence is not None:
+            on_influence(j0, y, delta[:, cols])
+    return Solution(strength, delta, n_comp, int(cyclic.sum()), n_levels, influence)
 
 
 def _levelwise(n, base, r, c, v, label, cyclic, intra, comp_level):
@@ -190,10 +229,10 @@ def _levelwise(n, base, r, c, v, label, cyclic, intra, comp_level):
             k, lu = solvers[lev]
             rhs[:k] = lu.solve(rhs[:k])
         s[a:b] = rhs
-    strength = np.clip(s[pos], 0.0, 1.0)
+    strength = s[pos]  # log-odds: unbounded (the engine maps them to probabilities)
 
-    def y_of(fr: np.ndarray, targets: np.ndarray) -> np.ndarray:
-        """Y[t, j] = N[fr_j, t]: adjoint pass, sinks first."""
+    def y_of(fr: np.ndarray, targets: np.ndarray | None) -> np.ndarray:
+        """Y[t, j] = N[fr_j, t]: adjoint pass, sinks first (targets None: every node)."""
         k = fr.size
         fr_level = node_level[fr]
         y = np.zeros((n, k))
@@ -206,7 +245,7 @@ def _levelwise(n, base, r, c, v, label, cyclic, intra, comp_level):
                 kk, lu = solvers[lev]
                 rhs[:kk] = lu.solve(np.ascontiguousarray(rhs[:kk]), trans="T")
             y[a:b] = rhs
-        return y[pos[targets]]
+        return y[pos] if targets is None else y[pos[targets]]
 
     return strength, y_of
 
@@ -222,12 +261,13 @@ def _global_lu(n, base, r, c, v, node_order):
     pos[perm] = np.arange(n)
     a = sp.csc_matrix((-v, (pos[r], pos[c])), shape=(n, n)) + sp.identity(n, format="csc")
     lu = splu(a.tocsc(), permc_spec="NATURAL", diag_pivot_thresh=0.0)
-    strength = np.clip(lu.solve(base[perm])[pos], 0.0, 1.0)
+    strength = lu.solve(base[perm])[pos]
 
-    def y_of(fr: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    def y_of(fr: np.ndarray, targets: np.ndarray | None) -> np.ndarray:
         rhs = np.zeros((n, fr.size))
         rhs[pos[fr], np.arange(fr.size)] = 1.0
-        return lu.solve(rhs, trans="T")[pos[targets]]
+        y = lu.solve(rhs, trans="T")
+        return y[pos] if targets is None else y[pos[targets]]
 
     return strength, y_of
 

@@ -27,6 +27,7 @@ class Graph:
     prior: np.ndarray  # as given (validated to lie in [0, 1])
     vote_counts: np.ndarray  # votes per node
     vote_values: np.ndarray  # all votes, grouped by node in node order
+    vote_weights: np.ndarray  # each vote's weight (the voter's standing), parallel
     src: np.ndarray  # edges, sorted by (src, tgt, kind)
     tgt: np.ndarray
     ekind: np.ndarray  # EDGE_* codes
@@ -72,8 +73,23 @@ def build_graph(nodes: Iterable[NodeInput], edges: Iterable[EdgeInput]) -> Graph
         prior = np.fromiter((float(nd.prior) for nd in node_list), float, n)
         counts = np.fromiter((len(nd.credences) for nd in node_list), np.int64, n)
         values = np.fromiter(itertools.chain.from_iterable(nd.credences for nd in node_list), float)
+        if any(nd.weights for nd in node_list):
+            weights = np.fromiter(
+                itertools.chain.from_iterable(
+                    nd.weights if nd.weights else itertools.repeat(1.0, len(nd.credences))
+                    for nd in node_list
+                ),
+                float,
+            )
+        else:  # no standing given: every vote weighs 1
+            weights = np.ones(values.size)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"bad prior or credences: {exc}") from None
+        raise ValueError(f"bad prior, credences or weights: {exc}") from None
+    for nd in node_list:
+        if nd.weights and len(nd.weights) != len(nd.credences):
+            raise ValueError(f"weights of {nd.key!r} must be parallel to its credences")
+    if weights.size and not np.all(np.isfinite(weights) & (weights >= 0.0)):
+        raise ValueError("vote weights must be finite and >= 0")
     if not np.all((prior >= 0.0) & (prior <= 1.0)):
         bad = keys[int(np.flatnonzero(~((prior >= 0.0) & (prior <= 1.0)))[0])]
         raise ValueError(f"prior of {bad!r} must lie in [0, 1]")
@@ -127,7 +143,57 @@ def build_graph(nodes: Iterable[NodeInput], edges: Iterable[EdgeInput]) -> Graph
             raise ValueError(
                 f"subframe_of must join two frames: {keys[src[j]]!r} -> {keys[tgt[j]]!r}"
             )
-    return Graph(keys, kind, prior, counts, values, src, tgt, ekind, weight)
+    return Graph(keys, kind, prior, counts, values, weights, src, tgt, ekind, weight)
+
+
+def frame_ancestors(g: Graph) -> dict[int, set[int]]:
+    """frame index -> every frame it is (transitively) a subframe of."""
+    parents = g.frame_parents()
+    out: dict[int, set[int]] = {}
+
+    def up(f: int) -> set[int]:
+        if f not in out:
+            out[f] = set()  # subframe_of may not be cyclic, but never loop on bad input
+            acc: set[int] = set()
+            for p in parents.get(f, ()):
+                acc.add(p)
+                acc |= up(p)
+            out[f] = acc
+        return out[f]
+
+    for f in g.frames().tolist():
+        up(f)
+    return out
+
+
+def rival_matrix(g: Graph, reached: np.ndarray) -> np.ndarray:
+    """(F, F) bool: frames i and j compete (docs/RANKING.md, section 4).
+
+    Two frames compete unless one is (transitively) a subframe of the other, or the map
+    joins them by a supports edge (allies). A container frame (one with subframes) that
+    no crux reaches (``reached``, per frame) competes with nothing.
+    """
+    frames = g.frames()
+    col = {f: j for j, f in enumerate(frames.tolist())}
+    n_f = frames.size
+    rivals = np.ones((n_f, n_f), dtype=bool)
+    np.fill_diagonal(rivals, False)
+    for f, ancestors in frame_ancestors(g).items():
+        for a in ancestors:
+            rivals[col[f], col[a]] = rivals[col[a], col[f]] = False
+    allied = (
+        (g.ekind == EDGE_SUPPORTS) & (g.kind[g.src] == KIND_FRAME) & (g.kind[g.tgt] == KIND_FRAME)
+    )
+    for s, t in zip(g.src[allied].tolist(), g.tgt[allied].tolist(), strict=True):
+        rivals[col[s], col[t]] = rivals[col[t], col[s]] = False
+    has_children = np.zeros(n_f, dtype=bool)
+    for children_of in g.frame_parents().values():
+        for p in children_of:
+            has_children[col[p]] = True
+    idle = has_children & ~reached
+    rivals[idle, :] = False
+    rivals[:, idle] = False
+    return rivals
 
 
 @dataclass(slots=True)
@@ -151,3 +217,29 @@ def competitor_groups(g: Graph) -> Groups:
     keyed = sorted(by_parent.items(), key=lambda kv: -1 if kv[0] is None else kv[0])
     groups = [sorted(members) for _, members in keyed if len(members) >= 2]
     return Groups(parent_of, groups)
+
+
+def reach(g: Graph) -> tuple[np.ndarray, np.ndarray]:
+    """(node reaches a frame, node is reached from a crux) along supports / undermines edges.
+
+    A virtual node joined to every frame (or every crux) turns each question into one
+    breadth-first search.
+    """
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import breadth_first_order
+
+    n = g.n
+    prop = g.propagating()
+    src, tgt = g.src[prop], g.tgt[prop]
+
+    def from_virtual(starts: np.ndarray, heads: np.ndarray, tails: np.ndarray) -> np.ndarray:
+        rows = np.concatenate([heads, np.full(starts.size, n)])
+        cols = np.concatenate([tails, starts])
+        graph = csr_matrix((np.ones(rows.size), (rows, cols)), shape=(n + 1, n + 1))
+        seen = np.zeros(n + 1, dtype=bool)
+        seen[breadth_first_order(graph, n, directed=True, return_predecessors=False)] = True
+        return seen[:n]
+
+    to_frame = from_virtual(g.frames(), tgt, src)  # against the arguments: frame -> source
+    from_crux = from_virtual(g.cruxes(), src, tgt)
+    return to_frame, from_crux

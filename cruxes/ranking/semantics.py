@@ -1,50 +1,69 @@
-"""The gradual semantics and the constants of the formulas (see docs/RANKING.md).
+"""The semantics and the constants of the formulas (see docs/RANKING.md).
 
-Strength of node v, given the strengths s_u of its parents (supports / undermines edges)::
+Every node v carries log-odds z_v. Its base log-odds z0_v = logit(b_v) come from its own
+pooled credence b_v (votes and prior); each supports / undermines edge u -> v is one
+independent piece of evidence that adds a_uv * z_u to z_v::
 
-    s_v = b_v + h_v * (P_v - C_v)
-    h_v = min(b_v, 1 - b_v)                        symmetric head-room
-    P_v = sum over supporters u of   w_uv / (1 + W_v) * s_u
-    C_v = sum over underminers u of  w_uv / (1 + W_v) * s_u
-    W_v = sum of the weights of all supports / undermines edges into v
+    z_v = z0_v + sum over edges u -> v of  a_uv * z_u
+    a_uv = +-(1 - (1 - EDGE_STRENGTH) ** w_uv)      (+ supports, - undermines)
 
-i.e. ``s = b + M s`` with the sparse matrix ``M[v, u] = +-h_v w_uv / (1 + W_v)``. Every row of
-``|M|`` sums to ``h_v W_v / (1 + W_v) < 1/2``, so the map is a contraction of [0, 1]^n in the
-max-norm: one fixed point, found by a damped iteration (reference) or directly (fast path).
+A source at credence 0.5 (z_u = 0) adds nothing; a source resolved true (z_u = +Z) or
+false (-Z) moves the target by +-a_uv * Z in log-odds, whatever the target's own credence
+and however many other arguments it has: strength of evidence, not head-room or a share of
+the node's in-degree, bounds the movement. |a_uv| < 1, so an effect fades along a chain.
+
+Inside a cycle the same evidence would come back around; the coefficients of the edges
+that stay inside a strongly connected component are scaled so that each node's share from
+its own component is at most CYCLE_GAIN < 1 (``z = z0 + A z`` then has one finite
+solution, found exactly by the fast path and by the reference's dense solves).
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 
 from .model import EDGE_SUPPORTS
 
-#: Weight of the discrimination term in the global score (0 < lambda < 1).
+#: |a| of an edge of weight 1: a resolved source moves its target by 0.3 * Z in log-odds
+#: (Z = logit 0.99: a likelihood ratio of about 4 either way).
+EDGE_STRENGTH = 0.3
+#: Largest total |a| a node of a cycle takes from its own strongly connected component.
+CYCLE_GAIN = 0.9
+#: Resolving a crux sets its credence to 0.99 (true) or 0.01 (false): the vote range.
+RESOLVED = 0.99
+Z_RESOLVED = math.log(RESOLVED / (1.0 - RESOLVED))
+#: Weight of the discrimination term in the global score.
 DISCRIMINATION_WEIGHT = 0.5
-#: Relaxation of the damped fixed-point iteration: s <- (1 - eta) s + eta (b + M s).
-DAMPING = 0.5
-#: Certified max-norm error of an iterated fixed point.
-TOLERANCE = 1e-12
-#: Iteration cap (never reached: the damped map contracts by <= 3/4 per step).
-MAX_ITER = 10_000
-#: Scores closer than this are ties for the ranking (then key ascending decides).
+#: Scores closer than this are ties: they share a rank (competition ranking 1, 1, 3).
 TIE_DECIMALS = 12
 
 
-def headroom(b: np.ndarray) -> np.ndarray:
-    return np.minimum(b, 1.0 - b)
+def edge_strength(weight: np.ndarray) -> np.ndarray:
+    """|a| of edges of the given weights: 0 at weight 0, EDGE_STRENGTH at 1, below 1 always."""
+    return -np.expm1(weight * math.log1p(-EDGE_STRENGTH))
 
 
 def coefficients(
     n: int,
-    base: np.ndarray,
     src: np.ndarray,
     tgt: np.ndarray,
     ekind: np.ndarray,
     weight: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Entries (row=target, col=source, value) of M, one per propagating edge."""
-    total_in = np.bincount(tgt, weights=weight, minlength=n)
-    omega = weight / (1.0 + total_in[tgt])
+    """Entries (row=target, col=source, value) of A, one per propagating edge."""
     sign = np.where(ekind == EDGE_SUPPORTS, 1.0, -1.0)
-    return tgt, src, sign * headroom(base)[tgt] * omega
+    a = sign * edge_strength(weight)
+    if n == 0 or a.size == 0:
+        return tgt, src, a
+    graph = sp.csr_matrix((np.ones(a.size), (tgt, src)), shape=(n, n))
+    _, label = connected_components(graph, directed=True, connection="strong")
+    inside = label[tgt] == label[src]  # edges of a cycle (self-loops included)
+    if inside.any():
+        gain = np.bincount(tgt[inside], weights=np.abs(a[inside]), minlength=n)
+        scale = np.where(gain > CYCLE_GAIN, CYCLE_GAIN / np.maximum(gain, CYCLE_GAIN), 1.0)
+        a = np.where(inside, a * scale[tgt], a)
+    return tgt, src, a

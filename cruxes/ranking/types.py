@@ -17,6 +17,8 @@ class NodeInput:
     kind: str  # "frame" | "claim" | "crux"
     prior: float
     credences: tuple[float, ...] = ()
+    #: each voter's weight (standing on the map), parallel to ``credences``; empty: all 1.0
+    weights: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -52,10 +54,12 @@ class FrameResult:
 @dataclass(slots=True)
 class CruxFrameScore:
     frame: str
-    score: float  # uncertainty * |delta|
+    score: float  # (1 + disagreement) * expected movement of the frame (docs/RANKING.md)
     delta: float  # strength(frame | crux true) - strength(frame | crux false)
     strength_if_true: float
     strength_if_false: float
+    #: node keys of the strongest supports/undermines route, crux first, frame last
+    path: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -70,6 +74,8 @@ class CruxResult:
     frames: list[CruxFrameScore] = field(default_factory=list)
     disagreement: float = 0.0  # shrunk, normalised spread of the votes, in [0, 1]
     strength: float = 0.0  # the crux's propagated strength (no clamp)
+    #: False when no supports/undermines path leads from the crux to any frame
+    connected: bool = True
 
 
 #: |delta| below this rounds to 0 at 6 decimals (checked exactly with round() near it).
@@ -113,6 +119,8 @@ class RankingResult:
                         "uncertainty": round(c.uncertainty, 6) + 0.0,
                         "disagreement": round(c.disagreement, 6) + 0.0,
                         "discrimination": round(c.discrimination, 6) + 0.0,
+                        "connected": c.connected,
+                        "why": _why(c),
                         "frames": [
                             {
                                 "frame": fs.frame,
@@ -128,6 +136,26 @@ class RankingResult:
                     for c in self.cruxes
                 ],
             }
+
+
+def _visible(fs: CruxFrameScore) -> bool:
+    return abs(fs.delta) >= _VISIBLE and round(fs.delta, 6) != 0.0
+
+
+def _why(c: CruxResult) -> dict:
+    """Why the crux ranks where it does: its parts, and each frame it moves (most first)
+    with the strongest route of arguments from the crux to that frame."""
+    moved = sorted((fs for fs in c.frames if _visible(fs)), key=lambda fs: -abs(fs.delta))
+    return {
+        "credence": round(c.credence, 6) + 0.0,
+        "uncertainty": round(c.uncertainty, 6) + 0.0,
+        "disagreement": round(c.disagreement, 6) + 0.0,
+        "discrimination": round(c.discrimination, 6) + 0.0,
+        "frames": [
+            {"frame": fs.frame, "delta": round(fs.delta, 6) + 0.0, "path": list(fs.path)}
+            for fs in moved
+        ],
+    }
 
 
 @contextmanager

@@ -27,6 +27,7 @@ from cruxes.models import Vote, VoteAction, VoteHistory
 from cruxes.ranking.credence import PRIOR_PSEUDO_VOTES
 from cruxes.selectors import credence_summary
 from cruxes.services import vote_cast
+from cruxes.standing import map_standing
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -114,8 +115,9 @@ def graph_version(the_map: Map) -> int:
 # --- votes ------------------------------------------------------------------
 
 
-def summary_from_scratch(values: list[float], prior: float) -> dict:
-    """docs/RANKING.md section 1, recomputed here without the engine's code."""
+def summary_from_scratch(values: list[float], prior: float, weight: float = 1.0) -> dict:
+    """docs/RANKING.md section 2, recomputed here without the engine's code (every voter
+    with the same standing `weight`, so the weighted median is the plain median)."""
     n = len(values)
     if n == 0:
         return {"n": 0, "mean": None, "median": None, "sd": None, "histogram": [0] * 10}
@@ -123,8 +125,12 @@ def summary_from_scratch(values: list[float], prior: float) -> dict:
     for x in values:
         histogram[min(9, int(Decimal(str(x)) * 10))] += 1
     logits = [math.log(x / (1 - x)) for x in values]
-    z = (sum(logits) + PRIOR_PSEUDO_VOTES * math.log(prior / (1 - prior))) / (
-        n + PRIOR_PSEUDO_VOTES
+    middle = statistics.median(logits)
+    spread = statistics.median([abs(x - middle) for x in logits])
+    tau = max(math.log(9), 3 * 1.4826 * spread)
+    kept = [min(middle + tau, max(middle - tau, x)) for x in logits]
+    z = (weight * sum(kept) + PRIOR_PSEUDO_VOTES * math.log(prior / (1 - prior))) / (
+        weight * n + PRIOR_PSEUDO_VOTES
     )
     return {
         "n": n,
@@ -140,8 +146,12 @@ def summary_from_scratch(values: list[float], prior: float) -> dict:
 
 def assert_summary_matches_the_vote_rows(node: Node) -> None:
     node.refresh_from_db()
-    values = list(Vote.objects.filter(node=node).values_list("credence", flat=True))
-    expected = summary_from_scratch(values, node.prior)
+    rows = list(Vote.objects.filter(node=node).values_list("user_id", "credence"))
+    values = [credence for _, credence in rows]
+    standing = map_standing(map_id=node.map_id)
+    weights = {standing.weight(user_id) for user_id, _ in rows}
+    assert len(weights) <= 1  # these tests' voters all have the same standing
+    expected = summary_from_scratch(values, node.prior, weights.pop() if weights else 1.0)
     if 0 < len(values) < settings.PRIVACY_MIN_VOTERS:
         # Below the privacy floor others see how many voted and the prior only.
         withheld = ("mean", "median", "sd", "logodds_mean", "histogram", "credence")

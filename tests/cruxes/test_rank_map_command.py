@@ -29,9 +29,10 @@ def test_rank_map_file_needs_no_database(tmp_path):
     seed = json.loads(SEED_PATH.read_text())
     cruxes = [n["id"] for n in seed["nodes"] if n["kind"] == "crux"]
     assert sorted(c["id"] for c in out["cruxes"]) == sorted(cruxes)  # every crux appears
-    assert [c["rank"] for c in out["cruxes"]] == list(range(1, len(cruxes) + 1))
     scores = [c["score"] for c in out["cruxes"]]
     assert scores == sorted(scores, reverse=True) and scores[0] > 0
+    # competition ranking: a crux's rank is 1 + how many score higher (ties share it)
+    assert [c["rank"] for c in out["cruxes"]] == [1 + sum(t > s for t in scores) for s in scores]
     assert {f["id"] for f in out["frames"]} >= {"distribution-shift", "pointers-problem"}
     nah = next(c for c in out["cruxes"] if c["id"] == "nah")
     assert {"pointers-problem", "ontology-identification"} <= {f["frame"] for f in nah["frames"]}

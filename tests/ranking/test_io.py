@@ -105,8 +105,18 @@ def test_to_json_shape(method):
         "uncertainty",
         "disagreement",
         "discrimination",
+        "connected",
+        "why",
         "frames",
     }
+    assert set(nah["why"]) == {
+        "credence",
+        "uncertainty",
+        "disagreement",
+        "discrimination",
+        "frames",
+    }
+    assert (nah["connected"], lonely["connected"]) == (True, False)
     assert (nah["rank"], nah["n_votes"]) == (1, 2)
     assert (lonely["rank"], lonely["score"], lonely["n_votes"], lonely["frames"]) == (2, 0.0, 0, [])
     assert lonely["credence"] == 0.5
@@ -122,6 +132,7 @@ def test_to_json_shape(method):
         assert all(decimals_ok(v) for v in c.values())
         for f in c["frames"]:
             assert all(decimals_ok(v) for v in f.values())
+        assert all(decimals_ok(v) for v in c["why"].values())
     assert res.to_json(None)["graph_version"] is None
 
 
@@ -152,7 +163,8 @@ def test_result_records():
     # log-odds mean: sigmoid((logit .9 + logit .2) / 2); credence shrinks it to the prior
     z = (math.log(9) + math.log(0.25)) / 2
     assert nah.logodds_mean == pytest.approx(1 / (1 + math.exp(-z)))
-    assert nah.credence == pytest.approx(1 / (1 + math.exp(-2 * z / 4)))
+    # pooled: the two votes' log-odds over 2 votes + 4 prior pseudo-votes (prior 0.5)
+    assert nah.credence == pytest.approx(1 / (1 + math.exp(-2 * z / 6)))
     assert res.method == "fast" and res.engine_version == ENGINE_VERSION
     c = res.cruxes[0]
     assert c.frames == sorted(c.frames, key=lambda x: (-x.score, x.frame))

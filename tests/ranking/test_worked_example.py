@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from cruxes.ranking import rank
@@ -23,40 +25,48 @@ EDGES = [sup("c", "k", 1.0), sup("k", "a", 1.0), und("c", "b", 0.5)]
 def test_worked_example_numbers(method):
     res = rank(NODES, EDGES, method=method)
     approx = pytest.approx
+    sigma = lambda z: 1 / (1 + math.exp(-z))  # noqa: E731
+    logit = lambda p: math.log(p / (1 - p))  # noqa: E731
+    z_res = logit(0.99)
 
-    # 1. credence of c: log-odds mean shrunk toward the prior, disagreement, uncertainty
+    # 1. credence of c: the two votes' log-odds pool to 0 (shrunk toward the 0.5 prior)
     cred = res.credences["c"]
     assert (cred.n, cred.mean, cred.median) == (2, approx(0.5), approx(0.5))
     assert cred.sd == approx(0.3)
-    assert cred.logodds_mean == approx(0.5)
     assert cred.credence == approx(0.5)
     assert cred.histogram == [0, 0, 1, 0, 0, 0, 0, 0, 1, 0]
-    assert res.credences["k"].credence == 0.7 and res.credences["k"].n == 0
-
     (c,) = res.cruxes
-    assert c.disagreement == approx(0.3)  # 2/(2+2) * min(1, 2 * 0.3)
-    assert c.uncertainty == approx(0.65)  # 4 * .5 * .5 * (1 + .3) / 2
+    assert c.disagreement == approx(0.2)  # 2/(2+4) * min(1, 2 * 0.3)
+    assert c.uncertainty == approx(0.6)  # 4 * .5 * .5 * (1 + .2) / 2
 
-    # 2. propagation: M[k,c] = .3 * 1/2 = .15, M[a,k] = .4 * 1/2 = .2, M[b,c] = -.5 * .5/1.5
+    # 2. coefficients: weight 1 -> 0.3; weight 0.5 -> 1 - 0.7 ** 0.5, negative (undermines)
+    a_half = 1 - 0.7**0.5
+    z_k = logit(0.7)
+    z_a = logit(0.6) + 0.3 * z_k
     strengths = {f.key: f.strength for f in res.frames}
-    assert strengths == {"a": approx(0.755), "b": approx(0.5 - 1 / 12)}
-    assert c.strength == approx(0.5)
+    assert strengths == {"a": approx(sigma(z_a)), "b": approx(0.5)}
 
-    # 3. clamp deltas and per-frame scores
+    # 3. clamps: c := 0.99 / 0.01 moves z_k by +-0.3 Z, z_a by +-0.09 Z, z_b by -+a_half Z
     per_frame = {x.frame: x for x in c.frames}
     assert [x.frame for x in c.frames] == ["b", "a"]  # by per-frame score
-    assert per_frame["a"].delta == approx(0.03)
-    assert per_frame["a"].strength_if_true == approx(0.77)
-    assert per_frame["a"].strength_if_false == approx(0.74)
-    assert per_frame["b"].delta == approx(-1 / 6)
-    assert per_frame["b"].strength_if_true == approx(1 / 3)
-    assert per_frame["b"].strength_if_false == approx(0.5)
-    assert per_frame["a"].score == approx(0.65 * 0.03)
-    assert per_frame["b"].score == approx(0.65 / 6)
+    t_a, f_a = sigma(z_a + 0.09 * z_res), sigma(z_a - 0.09 * z_res)
+    t_b, f_b = sigma(-a_half * z_res), sigma(a_half * z_res)
+    assert per_frame["a"].strength_if_true == approx(t_a)
+    assert per_frame["a"].strength_if_false == approx(f_a)
+    assert per_frame["b"].strength_if_true == approx(t_b)
+    assert per_frame["b"].strength_if_false == approx(f_b)
+    assert per_frame["a"].delta == approx(0.183993, abs=1e-6)
+    assert per_frame["b"].delta == approx(-0.358604, abs=1e-6)
 
-    # 4. global score: U * (sum |delta| + 1/2 * (max delta - min delta over {a, b}))
-    assert c.discrimination == approx(0.03 + 1 / 6)
-    assert c.score == approx(0.19175)
-    assert c.rank == 1
+    # 4. per-frame score: (1 + d) * expected movement, p = 0.5
+    move_a = 0.5 * (t_a - sigma(z_a)) + 0.5 * (sigma(z_a) - f_a)
+    move_b = 0.5 * (0.5 - t_b) + 0.5 * (f_b - 0.5)
+    assert per_frame["a"].score == approx(1.2 * move_a)
+    assert per_frame["b"].score == approx(1.2 * move_b)
 
-    assert res.to_json(7)["cruxes"][0]["score"] == 0.19175
+    # 5. discrimination (a and b compete) and the global score
+    disc = (t_a - f_a) - (t_b - f_b)
+    assert c.discrimination == approx(disc)
+    assert c.score == approx(1.2 * (move_a + move_b + 0.5 * 2 * 0.25 * disc))
+    assert c.rank == 1 and c.connected
+    assert res.to_json(7)["cruxes"][0]["score"] == 0.488338
