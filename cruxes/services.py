@@ -309,10 +309,11 @@ def ranking_record_failure(*, map_id: int, version: int, error: str) -> None:
         pass  # already recorded for this version
 
 
-# Per-frame entries with |delta| below this are not stored: they print as 0 at the
-# 6 decimals the API and files use, yet on a 100k-node map they are 80 % of the
-# rows a run would write. Global scores and ranks do not depend on it.
-STORED_MIN_DELTA = 4.9e-7
+# Per-frame entries with |delta| below this are not stored: a crux "moves" a frame when
+# resolving it changes the frame's credence by at least 0.1 percentage point (what the
+# pages can show, and what a `why` explains); on a 100k-node map the smaller effects
+# are three quarters of the rows a run would write. Global scores and ranks count them.
+STORED_MIN_DELTA = ranking.semantics.WHY_MIN_DELTA
 
 
 def ranking_compute(*, map_id: int) -> RankingRun | None:

@@ -236,10 +236,16 @@ def aggregate_all(
     # Pooled credence: winsorised around the weighted median, weighted, shrunk to the prior.
     w_total = np.bincount(owner, weights=w, minlength=n_nodes)
     pooled = w_total > 0
-    med = _group_weighted_median(owner, lo, w, n_nodes)
-    mad = _group_weighted_median(owner, np.abs(lo - med[owner]), w, n_nodes)
-    tau = np.maximum(WINSOR_MIN, WINSOR_MADS * 1.4826 * np.nan_to_num(mad))
-    kept = np.clip(lo, (med - tau)[owner], (med + tau)[owner])
+    # A lone vote is its own median, never clipped: only nodes with two or more votes
+    # are looked at.
+    kept = lo.copy()
+    several = (counts >= 2)[owner]
+    if several.any():
+        o3, lo3, w3 = owner[several], lo[several], w[several]
+        med = _group_weighted_median(o3, lo3, w3, n_nodes)
+        mad = _group_weighted_median(o3, np.abs(lo3 - med[o3]), w3, n_nodes)
+        tau = np.maximum(WINSOR_MIN, WINSOR_MADS * 1.4826 * np.nan_to_num(mad))
+        kept[several] = np.clip(lo3, (med - tau)[o3], (med + tau)[o3])
     prior_lo = np.log(prior_c / (1.0 - prior_c))
     z = (
         np.bincount(owner, weights=w * kept, minlength=n_nodes) + PRIOR_PSEUDO_VOTES * prior_lo

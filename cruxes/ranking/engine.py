@@ -11,7 +11,13 @@ from . import fast, reference
 from .credence import aggregate_all
 from .explain import Routes
 from .model import Graph, Groups, build_graph, competitor_groups, reach, rival_matrix
-from .semantics import DISCRIMINATION_WEIGHT, TIE_DECIMALS, Z_RESOLVED, coefficients
+from .semantics import (
+    DISCRIMINATION_WEIGHT,
+    TIE_DECIMALS,
+    WHY_MIN_DELTA,
+    Z_RESOLVED,
+    coefficients,
+)
 from .types import (
     CruxFrameScore,
     CruxResult,
@@ -137,8 +143,8 @@ def _fast(g: Graph, min_delta: float) -> _Computed:
     rows, cols, vals = coefficients(g.n, g.src[prop], g.tgt[prop], g.ekind[prop], g.weight[prop])
     frames, cruxes = g.frames(), g.cruxes()
     # Routes are walked chunk by chunk while the adjoint solves run (the influence of every
-    # node on a chunk of frames exists only then), for every pair that can be listed:
-    # |delta| <= |gain| * Z / 2 (sigma' <= 1/4), so a kept pair has |gain| above this.
+    # node on a chunk of frames exists only then), for every pair a `why` explains:
+    # |delta| <= |gain| * Z / 2 (sigma' <= 1/4), so such a pair has |gain| above this.
     routes = Routes(
         n=g.n,
         src=cols,
@@ -146,7 +152,7 @@ def _fast(g: Graph, min_delta: float) -> _Computed:
         coef=vals,
         frame_nodes=frames,
         crux_nodes=cruxes,
-        min_gain=0.999 * 2.0 * min_delta / Z_RESOLVED,
+        min_gain=0.999 * 2.0 * max(min_delta, WHY_MIN_DELTA) / Z_RESOLVED,
     )
     sol = fast.solve(
         g.n, np.log(base / (1.0 - base)), rows, cols, vals, frames, cruxes, on_influence=routes
@@ -287,7 +293,12 @@ def _assemble(
     by_score = np.argsort(-np.round(fscore, TIE_DECIMALS), kind="stable")
     order = by_score[np.argsort(ci[by_score], kind="stable")]
     ci, fj = ci[order], fj[order]
-    paths = comp.routes.key_paths(ci, fj, keys)
+    paths = [()] * ci.size
+    explained = np.flatnonzero(np.abs(d[order]) >= WHY_MIN_DELTA)
+    for k, path in zip(
+        explained.tolist(), comp.routes.key_paths(ci[explained], fj[explained], keys), strict=True
+    ):
+        paths[k] = path
     frame_keys = [keys[f] for f in frames.tolist()]
     entries = [
         CruxFrameScore(frame_keys[j], sc, dl, t, f, path)

@@ -143,9 +143,9 @@ def _visible(fs: CruxFrameScore) -> bool:
 
 
 def _why(c: CruxResult) -> dict:
-    """Why the crux ranks where it does: its parts, and each frame it moves (most first)
-    with the strongest route of arguments from the crux to that frame."""
-    moved = sorted((fs for fs in c.frames if _visible(fs)), key=lambda fs: -abs(fs.delta))
+    """Why the crux ranks where it does: its parts, and each frame it moves (by at least
+    semantics.WHY_MIN_DELTA, most first) with the strongest route of arguments to it."""
+    moved = sorted((fs for fs in c.frames if fs.path), key=lambda fs: -abs(fs.delta))
     return {
         "credence": round(c.credence, 6) + 0.0,
         "uncertainty": round(c.uncertainty, 6) + 0.0,

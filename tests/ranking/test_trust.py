@@ -190,3 +190,23 @@ def test_g_unconnected_cruxes_are_flagged_and_listed_last_and_ties_share_a_rank(
 def test_weights_must_be_parallel_to_the_credences():
     with pytest.raises(ValueError, match="parallel"):
         rank([NodeInput("c", "crux", 0.5, (0.2, 0.3), (1.0,))], [])
+
+
+@pytest.mark.parametrize(
+    "votes,weights", [((0.99, 0.3), (0.1, 1.0)), ((0.05, 0.9, 0.99), (1.0, 0.1, 0.1))]
+)
+def test_weighted_pooling_agrees_between_the_methods(votes, weights):
+    nodes = [frame("f"), NodeInput("c", "crux", 0.5, votes, weights)]
+    fast, ref = (rank(nodes, [sup("c", "f")], method=m) for m in METHODS)
+    assert fast.credences["c"].credence == pytest.approx(ref.credences["c"].credence, abs=1e-12)
+    assert fast.cruxes[0].score == pytest.approx(ref.cruxes[0].score, abs=1e-12)
+
+
+def test_a_lone_extremist_among_many_voters_is_winsorised():
+    crowd = (0.5,) * 19
+    with_extremist = rank([frame("f"), crux("c", votes=(*crowd, 0.99))], [sup("c", "f")])
+    with_moderate = rank([frame("f"), crux("c", votes=(*crowd, 0.9))], [sup("c", "f")])
+    # 0.99 counts as logit 0.9 above the crowd's median: exactly as a vote of 0.9 would
+    assert with_extremist.credences["c"].credence == pytest.approx(
+        with_moderate.credences["c"].credence, abs=1e-12
+    )
