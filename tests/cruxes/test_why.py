@@ -272,3 +272,11 @@ def test_the_panels_show_no_community_credence_below_the_privacy_floor(why_map, 
                 r" differ|people mostly agree) \(disagreement (high|moderate|low)\)\.",
                 panel,
             )
+
+
+def test_the_map_page_marks_an_unconnected_crux_and_lists_it_last(why_map, client):
+    page = client.get("/maps/why/").content.decode()
+    rows = re.findall(r'<tr data-testid="crux-row">(.*?)</tr>', page, re.S)
+    assert "Loner" in rows[-1]
+    assert "not linked to any frame by an argument" in text(rows[-1])
+    assert all("not linked" not in text(row) for row in rows[:-1])
