@@ -1,7 +1,7 @@
 """Benchmark of the crux-ranking engine (cruxes.ranking) on synthetic maps.
 
     python bench/ranking.py [--sizes 1000,10000,100000] [--repeat 5] [--seed 0]
-                            [--reference-max 10000] [--reference-repeat N]
+                            [--reference-max 1000] [--reference-repeat N]
 
 For each size: generate a synthetic map (claims.synthetic, not timed), build the engine
 inputs (not timed), then time ``rank(method="fast")`` end to end (validation, propagation,
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="1000,10000,100000")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--reference-max", type=int, default=10_000)
+    ap.add_argument("--reference-max", type=int, default=1_000)
     ap.add_argument("--reference-repeat", type=int, default=None, help="default: --repeat")
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]
