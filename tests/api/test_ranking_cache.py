@@ -85,3 +85,13 @@ def test_the_ranking_is_served_when_the_cache_is_unreachable(seeded, client_for)
     assert [c["id"] for c in response.json()["cruxes"]] == [
         c["id"] for c in ranking_latest(map=seeded, limit=3)["cruxes"]
     ]
+
+
+@pytest.mark.parametrize("query", ["", "?limit=1"])
+def test_the_first_reader_after_a_new_run_is_served_from_the_cache(seeded, client_for, query):
+    # the worker rendered the run ahead: even the first request reads no score rows
+    with CaptureQueriesContext(connection) as captured:
+        first = client_for().get(URL + query)
+    assert first.status_code == 200
+    assert _score_queries(captured) == []
+    assert first.json()["cruxes"]
