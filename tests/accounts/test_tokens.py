@@ -141,3 +141,10 @@ def test_the_schema_documents_revocation_and_the_token_lifetime(client):
     assert revoke["security"] == [{"tokenAuth": []}]
     token = schema["paths"]["/api/v1/auth/token/"]["post"]
     assert "expired" in token["description"]
+
+
+@pytest.mark.parametrize("key", ["\x00" + "a" * 39, "not-a-token", "a" * 41, "A" * 40])
+def test_a_malformed_token_is_refused_with_401_not_a_server_error(key):
+    answer = with_token(key).get(WHO_AM_I)
+    assert answer.status_code == 401
+    assert answer.json()["error"]["message"] == "Invalid token."
