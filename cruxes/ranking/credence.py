@@ -46,11 +46,6 @@ def hist_bin(x: float) -> int:
     return min(HIST_BINS - 1, max(0, math.floor(round(x * HIST_BINS, 9))))
 
 
-def uncertainty_term(p: float, disagreement: float) -> float:
-    """U = 4 p (1 - p) * (1 + d) / 2, in [0, 1]."""
-    return 4.0 * p * (1.0 - p) * (1.0 + disagreement) / 2.0
-
-
 @dataclass(frozen=True, slots=True)
 class Aggregate:
     n: int

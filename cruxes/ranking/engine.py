@@ -10,7 +10,7 @@ import numpy as np
 from . import fast, reference
 from .credence import aggregate_all
 from .explain import Routes
-from .model import Graph, Groups, build_graph, competitor_groups, reach, rival_matrix
+from .model import Graph, build_graph, frame_parent, reach, rival_matrix
 from .semantics import (
     DISCRIMINATION_WEIGHT,
     TIE_DECIMALS,
@@ -259,23 +259,21 @@ def rank(
         raise ValueError("min_delta must be >= 0")
     with gc_paused():
         g = build_graph(nodes, edges)
-        groups = competitor_groups(g)
         comp = _fast(g, float(min_delta)) if method == "fast" else _reference(g)
-        return _assemble(g, groups, comp, method, float(min_delta))
+        return _assemble(g, comp, method, float(min_delta))
 
 
-def _assemble(
-    g: Graph, groups: Groups, comp: _Computed, method: str, min_delta: float
-) -> RankingResult:
+def _assemble(g: Graph, comp: _Computed, method: str, min_delta: float) -> RankingResult:
     keys = g.keys
     frames = g.frames()
     cruxes = g.cruxes()
     strength = comp.strength
+    parent = frame_parent(g)
     frame_results = [
         FrameResult(
             keys[f],
             float(strength[f]),
-            None if groups.parent_of[f] is None else keys[groups.parent_of[f]],
+            None if parent[f] is None else keys[parent[f]],
             float(comp.base[f]),
         )
         for f in frames.tolist()

@@ -196,27 +196,10 @@ def rival_matrix(g: Graph, reached: np.ndarray) -> np.ndarray:
     return rivals
 
 
-@dataclass(slots=True)
-class Groups:
-    """Competitor groups: sibling frames under one parent, and the top-level frames."""
-
-    parent_of: dict[int, int | None]  # frame -> reported parent (smallest key) or None
-    groups: list[list[int]]  # each a sorted list of >= 2 frame indices
-
-
-def competitor_groups(g: Graph) -> Groups:
-    frames = g.frames().tolist()
+def frame_parent(g: Graph) -> dict[int, int | None]:
+    """frame index -> the parent the result reports (smallest key if several) or None."""
     parents = g.frame_parents()
-    by_parent: dict[int | None, list[int]] = {}
-    parent_of: dict[int, int | None] = {}
-    for f in frames:
-        ps = parents.get(f)
-        parent_of[f] = ps[0] if ps else None
-        for p in ps or [None]:
-            by_parent.setdefault(p, []).append(f)
-    keyed = sorted(by_parent.items(), key=lambda kv: -1 if kv[0] is None else kv[0])
-    groups = [sorted(members) for _, members in keyed if len(members) >= 2]
-    return Groups(parent_of, groups)
+    return {f: (parents[f][0] if f in parents else None) for f in g.frames().tolist()}
 
 
 def reach(g: Graph) -> tuple[np.ndarray, np.ndarray]:

@@ -70,7 +70,7 @@ class CruxResult:
     credence: float  # aggregated credence p of the crux
     n_votes: int
     uncertainty: float  # U = 4 p (1 - p) * (1 + disagreement) / 2
-    discrimination: float  # sum over competitor groups of (max delta - min delta)
+    discrimination: float  # max over competing frames f, g of (delta_f - delta_g)
     frames: list[CruxFrameScore] = field(default_factory=list)
     disagreement: float = 0.0  # shrunk, normalised spread of the votes, in [0, 1]
     strength: float = 0.0  # the crux's propagated strength (no clamp)
