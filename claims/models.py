@@ -15,6 +15,8 @@ KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 TITLE_MAX_LENGTH = 200
 TEXT_MAX_LENGTH = 20_000
 QUOTE_MAX_LENGTH = 500
+RATIONALE_MAX_LENGTH = 2_000
+SOURCES_MAX = 50
 
 
 class Visibility(models.TextChoices):
@@ -39,6 +41,12 @@ class EdgeKind(models.TextChoices):
     UNDERMINES = "undermines"
     SUBFRAME_OF = "subframe_of", "subframe of"
     RELATED = "related"
+    # From a node to another edge (target_edge): an attack on the inference itself.
+    UNDERCUTS = "undercuts"
+
+
+#: The kinds that carry evidence from source to target (and may be grouped or undercut).
+ARGUMENT_KINDS = (EdgeKind.SUPPORTS, EdgeKind.UNDERMINES)
 
 
 class MemberRole(models.TextChoices):
@@ -180,12 +188,23 @@ class NodeRevision(models.Model):
         return f"{self.node_id}@{self.revision}"
 
 
-class Source(models.Model):
-    node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="sources")
+class SourceFields(models.Model):
+    """Where a node or an edge comes from: a document, a place in it, a quote."""
+
     position = models.PositiveIntegerField(default=0)
     document = models.CharField(max_length=500)
     locator = models.CharField(max_length=200, blank=True, default="")
     quote = models.CharField(max_length=QUOTE_MAX_LENGTH, blank=True, default="")
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.document} § {self.locator}"
+
+
+class Source(SourceFields):
+    node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="sources")
 
     class Meta:
         ordering = ["node_id", "position", "id"]
@@ -193,35 +212,112 @@ class Source(models.Model):
             models.CheckConstraint(condition=~Q(document=""), name="source_document_not_empty"),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.document} § {self.locator}"
-
 
 class Edge(models.Model):
+    """An argument: the source bears on the target (a node), or undercuts another edge.
+
+    ``key`` names the edge within its map (the API, the file format and undercuts use it).
+    Edges of one map with the same target, kind and ``group`` are one linked argument whose
+    premises act only together (docs/RANKING.md). An ``undercuts`` edge has no target node:
+    its ``target_edge`` is the supports/undermines edge whose inference it attacks.
+    """
+
     map = models.ForeignKey(Map, on_delete=models.CASCADE, related_name="edges")
+    key = models.SlugField(max_length=KEY_MAX_LENGTH)
     source = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="out_edges")
-    target = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="in_edges")
+    target = models.ForeignKey(
+        Node, null=True, blank=True, on_delete=models.CASCADE, related_name="in_edges"
+    )
+    target_edge = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="undercut_by"
+    )
     kind = models.CharField(max_length=12, choices=EdgeKind.choices)
     weight = models.FloatField(default=1.0)
+    rationale = models.CharField(max_length=RATIONALE_MAX_LENGTH, blank=True, default="")
+    # NULL, not "": an edge outside any linked group (the format says null too).
+    group = models.CharField(max_length=KEY_MAX_LENGTH, null=True, blank=True)  # noqa: DJ001
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    revision = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["map_id", "id"]
         constraints = [
+            models.UniqueConstraint(fields=["map", "key"], name="edge_key_unique_in_map"),
+            models.CheckConstraint(condition=Q(key__regex=KEY_PATTERN), name="edge_key_format"),
             models.UniqueConstraint(fields=["source", "target", "kind"], name="edge_unique"),
+            models.UniqueConstraint(
+                fields=["source", "target_edge"],
+                condition=Q(kind="undercuts"),
+                name="edge_undercut_unique",
+            ),
             models.CheckConstraint(condition=~Q(source=F("target")), name="edge_no_self_loop"),
             models.CheckConstraint(
                 condition=Q(weight__gte=0.0) & Q(weight__lte=1.0), name="edge_weight_range"
             ),
             models.CheckConstraint(condition=Q(kind__in=EdgeKind.values), name="edge_kind_valid"),
+            # An undercut points at an edge and at no node; every other edge at a node.
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="undercuts") & Q(target__isnull=True) & Q(target_edge__isnull=False)
+                )
+                | (~Q(kind="undercuts") & Q(target__isnull=False) & Q(target_edge__isnull=True)),
+                name="edge_target_by_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(group__isnull=True)
+                | (Q(kind__in=ARGUMENT_KINDS) & Q(group__regex=KEY_PATTERN)),
+                name="edge_group_only_for_arguments",
+            ),
+            models.CheckConstraint(condition=Q(revision__gte=1), name="edge_revision_gte_1"),
         ]
-        indexes = [models.Index(fields=["target"], name="edge_target")]
+        indexes = [
+            models.Index(fields=["target"], name="edge_target"),
+            models.Index(fields=["target_edge"], name="edge_target_edge"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.source_id} -{self.kind}-> {self.target_id}"
+        return (
+            f"{self.key}: {self.source_id} -{self.kind}-> {self.target_id or self.target_edge_id}"
+        )
+
+
+class EdgeRevision(models.Model):
+    """What an edge said at `revision` (rationale, weight, group), kept when it changed."""
+
+    edge = models.ForeignKey(Edge, on_delete=models.CASCADE, related_name="revisions")
+    revision = models.PositiveIntegerField()
+    rationale = models.CharField(max_length=RATIONALE_MAX_LENGTH, blank=True, default="")
+    weight = models.FloatField()
+    group = models.CharField(max_length=KEY_MAX_LENGTH, null=True, blank=True)  # noqa: DJ001
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["edge_id", "-revision"]
+        constraints = [
+            models.UniqueConstraint(fields=["edge", "revision"], name="edge_revision_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.edge_id}@{self.revision}"
+
+
+class EdgeSource(SourceFields):
+    edge = models.ForeignKey(Edge, on_delete=models.CASCADE, related_name="sources")
+
+    class Meta:
+        ordering = ["edge_id", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(document=""), name="edge_source_document_not_empty"
+            ),
+        ]
 
 
 class MapChange(models.Model):

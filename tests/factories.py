@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import F
 from rest_framework.authtoken.models import Token
 
+from claims.edge_keys import default_edge_key
 from claims.models import Edge, Map, Node
 
 
@@ -73,6 +74,7 @@ class EdgeFactory(factory.django.DjangoModelFactory):
     target = factory.SubFactory(FrameFactory, map=factory.SelfAttribute("..source.map"))
     kind = "supports"
     weight = 1.0
+    key = factory.LazyAttribute(lambda e: default_edge_key(e.source.key, e.kind, e.target.key))
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):

@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
+from claims.edge_keys import default_edge_key
 from claims.models import Edge, EdgeKind, Map, Node, NodeKind
 from claims.services.maps import map_graph_changed
 from core.errors import Conflict, NotFound, ValidationFailed
@@ -79,6 +80,7 @@ def edge_create(
         with transaction.atomic():
             edge = Edge.objects.create(
                 map=map,
+                key=default_edge_key(source.key, kind, target.key),
                 source=source,
                 target=target,
                 kind=kind,

@@ -14,6 +14,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from claims import hooks
+from claims.edge_keys import default_edge_key
 from claims.formats import argmap as argmap_format
 from claims.models import Edge, Map, Node, NodeKind, Source
 from claims.services.bulk import Progress, rows_insert
@@ -199,15 +200,31 @@ def map_import(
 
     rows_insert(
         Edge,
-        ("map_id", "source_id", "target_id", "kind", "weight", "created_by_id", "created_at"),
+        (
+            "map_id",
+            "key",
+            "source_id",
+            "target_id",
+            "kind",
+            "weight",
+            "rationale",
+            "revision",
+            "created_by_id",
+            "created_at",
+            "updated_at",
+        ),
         (
             (
                 map_id,
+                e.get("id") or default_edge_key(e["source"], e["kind"], e["target"]),
                 node_ids[e["source"]],
                 node_ids[e["target"]],
                 e["kind"],
                 e["weight"],
+                e.get("rationale", ""),
+                1,
                 created_by,
+                now,
                 now,
             )
             for e in edges

@@ -4,9 +4,11 @@ See docs/RANKING.md for the formulas. Public API::
 
     rank(nodes, edges, method="fast" | "reference") -> RankingResult
     inputs_from_argmap(doc) -> (list[NodeInput], list[EdgeInput])
+    pooled_strength(strengths, weights, author_weight) -> float (an edge's pooled strength)
 """
 
 from .argmap import inputs_from_argmap
+from .credence import pooled_strength
 from .engine import ENGINE_VERSION, METHODS, rank
 from .types import (
     EDGE_KINDS,
@@ -33,5 +35,6 @@ __all__ = [
     "NodeInput",
     "RankingResult",
     "inputs_from_argmap",
+    "pooled_strength",
     "rank",
 ]

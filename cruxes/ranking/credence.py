@@ -263,3 +263,37 @@ def aggregate_all(
         credence=credence,
         disagreement=np.where(pooled, disagreement, 0.0),
     )
+
+
+#: Winsorising of edge-strength votes around their weighted median (strengths are not
+#: probabilities of a proposition: they are pooled on their own [0, 1] scale): at least
+#: this far, or WINSOR_MADS robust standard deviations.
+STRENGTH_WINSOR_MIN = 0.2
+
+
+def pooled_strength(
+    strengths: Sequence[float], weights: Sequence[float] | None, author_weight: float
+) -> float:
+    """An edge's pooled strength (docs/RANKING.md, "Edge votes").
+
+    Each vote (in [0, 1]) is winsorised to the weighted median ± tau (tau the larger of
+    STRENGTH_WINSOR_MIN and WINSOR_MADS robust SDs), then averaged with its voter's standing,
+    the author's weight counting as PRIOR_PSEUDO_VOTES full votes: with no votes the
+    pooled strength is the author's weight, and a few accounts cannot set it alone.
+    """
+    xs = [min(1.0, max(0.0, float(x))) for x in strengths]
+    ws = [1.0] * len(xs) if not weights else [float(w) for w in weights]
+    if len(ws) != len(xs):
+        raise ValueError("weights must be parallel to strengths")
+    author = min(1.0, max(0.0, float(author_weight)))
+    total = sum(ws)
+    if not xs or total <= 0.0:
+        return author
+    med = weighted_median(xs, ws)
+    mad = weighted_median([abs(x - med) for x in xs], ws)
+    tau = max(STRENGTH_WINSOR_MIN, WINSOR_MADS * 1.4826 * mad)
+    kept = [min(med + tau, max(med - tau, x)) for x in xs]
+    pooled = (sum(w * x for w, x in zip(ws, kept, strict=True)) + PRIOR_PSEUDO_VOTES * author) / (
+        total + PRIOR_PSEUDO_VOTES
+    )
+    return min(1.0, max(0.0, pooled))

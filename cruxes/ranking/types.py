@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 NODE_KINDS = ("frame", "claim", "crux")
-EDGE_KINDS = ("supports", "undermines", "subframe_of", "related")
+EDGE_KINDS = ("supports", "undermines", "subframe_of", "related", "undercuts")
 
 
 @dataclass(frozen=True)
@@ -24,9 +24,19 @@ class NodeInput:
 @dataclass(frozen=True)
 class EdgeInput:
     source: str
-    target: str
-    kind: str  # "supports" | "undermines" | "subframe_of" | "related"
-    weight: float = 1.0
+    target: str  # a node key; "" for an undercut (it names target_edge instead)
+    kind: str  # "supports" | "undermines" | "subframe_of" | "related" | "undercuts"
+    weight: float = 1.0  # the author's weight
+    #: the edge's key (undercuts name the edge they attack by it); "" when none undercut it
+    key: str = ""
+    #: linked premises: edges with the same target, kind and group act only together
+    group: str | None = None
+    #: for kind "undercuts": the key of the supports/undermines edge it attacks
+    target_edge: str | None = None
+    #: the voters' strengths of this edge, in [0, 1], and their standing (parallel; empty:
+    #: all 1.0). The engine uses credence.pooled_strength(strengths, weights, weight).
+    strengths: tuple[float, ...] = ()
+    strength_weights: tuple[float, ...] = ()
 
 
 @dataclass(slots=True)
