@@ -162,13 +162,21 @@ def _sigmoid_arr(z: np.ndarray) -> np.ndarray:
 
 
 def _group_weighted_median(
-    owner: np.ndarray, values: np.ndarray, weights: np.ndarray, n_nodes: int
+    owner: np.ndarray,
+    values: np.ndarray,
+    weights: np.ndarray,
+    n_nodes: int,
+    order: np.ndarray | None = None,
 ) -> np.ndarray:
-    """weighted_median of each node's values (NaN where a node has none), vectorised."""
+    """weighted_median of each node's values (NaN where a node has none), vectorised.
+
+    ``order``: the permutation sorting (owner, value), when the caller has it already.
+    """
     out = np.full(n_nodes, np.nan)
     if values.size == 0:
         return out
-    order = np.lexsort((values, owner))
+    if order is None:
+        order = np.lexsort((values, owner))
     o, v, w = owner[order], values[order], weights[order]
     starts = np.searchsorted(o, np.arange(n_nodes), side="left")
     ends = np.searchsorted(o, np.arange(n_nodes), side="right")
@@ -237,7 +245,9 @@ def aggregate_all(
     several = (counts >= 2)[owner]
     if several.any():
         o3, lo3, w3 = owner[several], lo[several], w[several]
-        med = _group_weighted_median(o3, lo3, w3, n_nodes)
+        # lo rises with x, so the (owner, x) order of the medians sorts (owner, lo) too.
+        rank3 = np.cumsum(several) - 1
+        med = _group_weighted_median(o3, lo3, w3, n_nodes, rank3[order[several[order]]])
         mad = _group_weighted_median(o3, np.abs(lo3 - med[o3]), w3, n_nodes)
         tau = np.maximum(WINSOR_MIN, WINSOR_MADS * 1.4826 * np.nan_to_num(mad))
         kept[several] = np.clip(lo3, (med - tau)[o3], (med + tau)[o3])

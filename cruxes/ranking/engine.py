@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 
-from . import fast, reference
+from . import arguments, fast, reference
 from .credence import aggregate_all
 from .explain import Routes
-from .model import Graph, build_graph, frame_parent, reach, rival_matrix
+from .model import Graph, build_graph, frame_parent, reach, rival_matrix, upstream
 from .semantics import (
     DISCRIMINATION_WEIGHT,
     TIE_DECIMALS,
@@ -54,8 +55,16 @@ class _Computed:
     routes: Routes | None = None  # the strongest route of each entry (section 6)
 
 
-def _nan_to_none(values: list[float]) -> list[float | None]:
-    return [None if x != x else x for x in values]
+def _none_where(values: np.ndarray, missing: np.ndarray) -> list[float | None]:
+    """values as Python floats, None where ``missing`` (C-level: no Python loop)."""
+    out = values.astype(object)
+    out[missing] = None
+    return out.tolist()
+
+
+def _records(cls, *columns: list) -> list:
+    """Named tuples of ``cls`` from parallel columns, built at C speed."""
+    return list(map(tuple.__new__, repeat(cls), zip(*columns, strict=True)))
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -118,30 +127,43 @@ def score_entries(
 
 
 def _credences(g: Graph, agg) -> dict[str, NodeCredence]:
-    hist = agg.histogram.tolist()
-    return {
-        key: NodeCredence(n, mean, med, lom, sd, h, pr, cr)
-        for key, n, mean, med, lom, sd, h, pr, cr in zip(
-            g.keys,
-            agg.n.tolist(),
-            _nan_to_none(agg.mean.tolist()),
-            _nan_to_none(agg.median.tolist()),
-            _nan_to_none(agg.logodds_mean.tolist()),
-            _nan_to_none(agg.sd.tolist()),
-            hist,
-            agg.prior.tolist(),
-            agg.credence.tolist(),
-            strict=True,
-        )
-    }
+    unvoted = agg.n == 0  # exactly where the statistics are NaN
+    records = _records(
+        NodeCredence,
+        agg.n.tolist(),
+        _none_where(agg.mean, unvoted),
+        _none_where(agg.median, unvoted),
+        _none_where(agg.logodds_mean, unvoted),
+        _none_where(agg.sd, unvoted),
+        agg.histogram.tolist(),
+        agg.prior.tolist(),
+        agg.credence.tolist(),
+    )
+    return dict(zip(g.keys, records, strict=True))
+
+
+def _forward(rhs: np.ndarray, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray) -> np.ndarray:
+    """z solving z = rhs + A z (A[rows, cols] = vals), through the fast path's solver."""
+    none = np.zeros(0, dtype=np.int64)
+    return fast.solve(rhs.size, rhs, rows, cols, vals, none, none).strength
 
 
 def _fast(g: Graph, min_delta: float) -> _Computed:
     agg = aggregate_all(g.vote_counts, g.vote_values, g.prior, g.vote_weights)
     base = agg.credence
+    z0 = np.log(base / (1.0 - base))
     prop = g.propagating()
     rows, cols, vals = coefficients(g.n, g.src[prop], g.tgt[prop], g.ekind[prop], g.weight[prop])
     frames, cruxes = g.frames(), g.cruxes()
+    nl = arguments.build(g, np.flatnonzero(prop), rows, cols, vals)
+    bent = np.zeros(cruxes.size, dtype=bool)  # cruxes upstream of a nonlinear argument
+    if nl is not None:
+        # Solve the nonlinear map, then linearise it there (arguments.py): exact for every
+        # crux that reaches no linked premise and no undercutter; the others are clamped
+        # and solved below.
+        z_star = nl.solve(z0, _forward)
+        rows, cols, vals = nl.jacobian(z_star)
+        bent = upstream(g, nl.sources())[cruxes]
     # Routes are walked chunk by chunk while the adjoint solves run (the influence of every
     # node on a chunk of frames exists only then), for every pair a `why` explains:
     # |delta| <= |gain| * Z / 2 (sigma' <= 1/4), so such a pair has |gain| above this.
@@ -153,20 +175,24 @@ def _fast(g: Graph, min_delta: float) -> _Computed:
         frame_nodes=frames,
         crux_nodes=cruxes,
         min_gain=0.999 * 2.0 * max(min_delta, WHY_MIN_DELTA) / Z_RESOLVED,
+        always=bent if bent.any() else None,
     )
-    sol = fast.solve(
-        g.n, np.log(base / (1.0 - base)), rows, cols, vals, frames, cruxes, on_influence=routes
-    )
-    z = sol.strength
+    sol = fast.solve(g.n, z0, rows, cols, vals, frames, cruxes, on_influence=routes)
+    z = sol.strength if nl is None else z_star
     # The frame's log-odds are affine in the crux's: z_f(c := x) = z_f + K (x - z_c),
     # K = N[f, c] / N[c, c] (what fast.solve returns as its "delta").
     gain = sol.delta
+    gain[bent] = 0.0
     ci, fj = np.nonzero(gain)
     k_nz = gain[ci, fj]
     z_c = z[cruxes][ci]
     z_f = z[frames][fj]
     if_true = sigmoid(z_f + k_nz * (Z_RESOLVED - z_c))
     if_false = sigmoid(z_f + k_nz * (-Z_RESOLVED - z_c))
+    if bent.any():
+        ci, fj, if_true, if_false = _clamped(
+            g, nl, z0, z, frames, cruxes, bent, (ci, fj, if_true, if_false)
+        )
     to_frame, from_crux = reach(g)
     rivals = rival_matrix(g, from_crux[frames])
     p = sigmoid(z[cruxes])
@@ -191,6 +217,24 @@ def _fast(g: Graph, min_delta: float) -> _Computed:
         _credences(g, agg),
         routes,
     )
+
+
+def _clamped(g, nl, z0, z, frames, cruxes, bent, entries):
+    """The entries of the cruxes in ``bent``, by clamping each true and false and solving
+    the nonlinear map again; merged with ``entries`` in (crux, frame) order."""
+    ci, fj, if_true, if_false = entries
+    more = [(ci, fj, if_true, if_false)]
+    for i in np.flatnonzero(bent).tolist():
+        c = int(cruxes[i])
+        hi = sigmoid(nl.solve(z0, _forward, clamp=(c, Z_RESOLVED))[frames])
+        lo = sigmoid(nl.solve(z0, _forward, clamp=(c, -Z_RESOLVED))[frames])
+        # Frames the crux cannot reach keep their strength exactly (as the reference).
+        reached = upstream(g, np.array([c]), down=True)[frames]
+        moved = np.flatnonzero(reached & (hi != lo))
+        more.append((np.full(moved.size, i), moved, hi[moved], lo[moved]))
+    ci, fj, if_true, if_false = (np.concatenate(col) for col in zip(*more, strict=True))
+    order = np.lexsort((fj, ci))
+    return ci[order], fj[order], if_true[order], if_false[order]
 
 
 def _reference(g: Graph) -> _Computed:
@@ -287,30 +331,32 @@ def _assemble(g: Graph, comp: _Computed, method: str, min_delta: float) -> Ranki
     if_true = comp.if_true[keep]
     if_false = comp.if_false[keep]
     # np.nonzero lists (ci, fj) in row-major order, so two stable sorts give the order
-    # (crux, score desc, frame key asc): frame indices ascend with their keys.
+    # (crux, score desc, frame key asc): frame indices ascend with their keys. The second
+    # sorts crux positions: as 16-bit integers numpy sorts them by radix, in linear time.
     by_score = np.argsort(-np.round(fscore, TIE_DECIMALS), kind="stable")
-    order = by_score[np.argsort(ci[by_score], kind="stable")]
+    crux_pos = ci[by_score]
+    if cruxes.size <= np.iinfo(np.uint16).max:
+        crux_pos = crux_pos.astype(np.uint16)
+    order = by_score[np.argsort(crux_pos, kind="stable")]
     ci, fj = ci[order], fj[order]
-    paths = [()] * ci.size
-    explained = np.flatnonzero(np.abs(d[order]) >= WHY_MIN_DELTA)
+    d = d[order]
+    paths: list[tuple[str, ...]] = [()] * ci.size
+    explained = np.flatnonzero(np.abs(d) >= WHY_MIN_DELTA)
     for k, path in zip(
         explained.tolist(), comp.routes.key_paths(ci[explained], fj[explained], keys), strict=True
     ):
         paths[k] = path
-    frame_keys = [keys[f] for f in frames.tolist()]
-    entries = [
-        CruxFrameScore(frame_keys[j], sc, dl, t, f, path)
-        for j, sc, dl, t, f, path in zip(
-            fj.tolist(),
-            fscore[order].tolist(),
-            d[order].tolist(),
-            if_true[order].tolist(),
-            if_false[order].tolist(),
-            paths,
-            strict=True,
-        )
-    ]
-    bounds = np.searchsorted(ci, np.arange(cruxes.size + 1)).tolist()
+    frame_keys = np.asarray([keys[f] for f in frames.tolist()], dtype=object)
+    entries = _records(
+        CruxFrameScore,
+        frame_keys[fj].tolist(),
+        fscore[order].tolist(),
+        d.tolist(),
+        if_true[order].tolist(),
+        if_false[order].tolist(),
+        paths,
+    )
+    bounds = np.searchsorted(ci, np.arange(cruxes.size + 1))
 
     # Connected cruxes first, then by score; equal scores share a rank (1, 1, 3), and
     # the list shows them by key.
@@ -319,24 +365,20 @@ def _assemble(g: Graph, comp: _Computed, method: str, min_delta: float) -> Ranki
     ranked = np.lexsort((np.arange(cruxes.size), -rounded, ~comp.connected))
     above = np.sort(-rounded)
     shared_rank = np.searchsorted(above, -rounded, side="left") + 1
-    base_c = comp.base[cruxes].tolist()
-    n_votes = g.vote_counts[cruxes].tolist()
-    crux_results = []
-    for i in ranked.tolist():
-        c = int(cruxes[i])
-        crux_results.append(
-            CruxResult(
-                key=keys[c],
-                rank=int(shared_rank[i]),
-                score=float(score[i]),
-                credence=base_c[i],
-                n_votes=n_votes[i],
-                uncertainty=float(comp.uncertainty[i]),
-                discrimination=float(comp.discrimination[i]),
-                frames=entries[bounds[i] : bounds[i + 1]],
-                disagreement=float(comp.disagreement[i]),
-                strength=float(strength[c]),
-                connected=bool(comp.connected[i]),
-            )
-        )
+    starts, ends = bounds[:-1][ranked].tolist(), bounds[1:][ranked].tolist()
+    # CruxResult's fields, in order.
+    columns = (
+        [keys[c] for c in cruxes[ranked].tolist()],
+        shared_rank[ranked].tolist(),
+        score[ranked].tolist(),
+        comp.base[cruxes][ranked].tolist(),
+        g.vote_counts[cruxes][ranked].tolist(),
+        comp.uncertainty[ranked].tolist(),
+        comp.discrimination[ranked].tolist(),
+        [entries[a:b] for a, b in zip(starts, ends, strict=True)],
+        comp.disagreement[ranked].tolist(),
+        strength[cruxes][ranked].tolist(),
+        comp.connected[ranked].tolist(),
+    )
+    crux_results = _records(CruxResult, *columns)
     return RankingResult(frame_results, crux_results, comp.credences, method, ENGINE_VERSION)

@@ -268,8 +268,12 @@ class Routes:
         frame_nodes: np.ndarray,
         crux_nodes: np.ndarray,
         min_gain: float = 0.0,
+        always: np.ndarray | None = None,
     ) -> None:
         self.graph = arguments(n, src, tgt, coef)
+        #: per crux: walk every pair it influences at all (its delta is not the gain: a
+        #: linked premise or an undercutter upstream, see arguments.py)
+        self.always = always
         self.frame_nodes = np.asarray(frame_nodes, dtype=np.int64)
         self.crux_nodes = np.asarray(crux_nodes, dtype=np.int64)
         self.min_gain = float(min_gain)
@@ -278,7 +282,10 @@ class Routes:
         self._nodes: list[np.ndarray] = []
 
     def __call__(self, j0: int, influence: np.ndarray, delta: np.ndarray) -> None:
-        ci, jj = np.nonzero(np.abs(delta) > self.min_gain)
+        walk_it = np.abs(delta) > self.min_gain
+        if self.always is not None:
+            walk_it |= self.always[:, None] & (delta != 0.0)
+        ci, jj = np.nonzero(walk_it)
         frames = self.frame_nodes[j0 : j0 + influence.shape[1]]
         found = walk(self.graph, influence, self.crux_nodes[ci], jj, frames)
         self._codes.append(ci * self.frame_nodes.size + j0 + jj)

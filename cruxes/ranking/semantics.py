@@ -37,8 +37,9 @@ CYCLE_GAIN = 0.9
 RESOLVED = 0.99
 Z_RESOLVED = math.log(RESOLVED / (1.0 - RESOLVED))
 #: A crux "moves" a frame, for its `why`, when resolving it changes the frame's credence by
-#: at least this much (0.1 percentage point); smaller effects are scored but not explained.
-WHY_MIN_DELTA = 0.001
+#: at least this much (half a percentage point, the smallest change the pages show as more
+#: than a rounding): smaller effects are scored and listed, but not explained by a route.
+WHY_MIN_DELTA = 0.005
 #: Weight of the discrimination term in the global score.
 DISCRIMINATION_WEIGHT = 0.5
 #: Scores closer than this are ties: they share a rank (competition ranking 1, 1, 3).

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from claims.models import Map, MapMember, Node, NodeRevision
 from claims.services import map_import
 from claims.synthetic import generate_map
-from cruxes.models import Vote
+from cruxes.models import CruxScore, Vote
 from cruxes.services import ranking_refresh
 from tests.factories import UserFactory
 
@@ -26,7 +26,9 @@ def synthetic_map(slug: str, cruxes: int):
 
 def page_urls(the_map) -> list[str]:
     frame = Node.objects.filter(map=the_map, kind="frame").order_by("key").first()
-    crux = Node.objects.filter(map=the_map, kind="crux").order_by("key").first()
+    # The top-ranked crux: on both maps it moves a frame enough to have a "why" panel.
+    top = CruxScore.objects.filter(run__map=the_map, frame_key="").order_by("rank", "crux_key")
+    crux = Node.objects.get(map=the_map, key=top.values_list("crux_key", flat=True)[0])
     s = the_map.slug
     return [
         "/",
