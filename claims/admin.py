@@ -14,7 +14,17 @@ from django.contrib import admin
 from django.db import transaction
 
 from claims import services
-from claims.models import TITLE_MAX_LENGTH, Edge, Map, MapMember, Node, NodeRevision, Source
+from claims.models import (
+    TITLE_MAX_LENGTH,
+    Edge,
+    EdgeRevision,
+    EdgeSource,
+    Map,
+    MapMember,
+    Node,
+    NodeRevision,
+    Source,
+)
 from claims.services.maps import DESCRIPTION_MAX_LENGTH
 from core.errors import ValidationFailed
 from core.validation import check_text
@@ -151,8 +161,7 @@ class MapAdmin(ServiceDeleteMixin, admin.ModelAdmin):
         services.map_delete(map=obj)
 
 
-class SourceInline(admin.TabularInline):
-    model = Source
+class ReadOnlySourceInline(admin.TabularInline):
     extra = 0
     fields = ("position", "document", "locator", "quote")
     readonly_fields = fields
@@ -165,6 +174,14 @@ class SourceInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class SourceInline(ReadOnlySourceInline):
+    model = Source
+
+
+class EdgeSourceInline(ReadOnlySourceInline):
+    model = EdgeSource
 
 
 @admin.register(Node)
@@ -185,10 +202,13 @@ class NodeAdmin(ServiceDeleteMixin, ViewOnlyAdmin):
 
 @admin.register(Edge)
 class EdgeAdmin(ServiceDeleteMixin, ViewOnlyAdmin):
-    list_display = ("source", "kind", "target", "weight", "map")
+    """Deleting an edge here deletes its undercuts too (edge_delete)."""
+
+    list_display = ("key", "source", "kind", "target", "target_edge", "weight", "group", "map")
     list_filter = ("map", "kind")
-    search_fields = ("source__key", "target__key")
-    list_select_related = ("source", "target", "map")
+    search_fields = ("key", "source__key", "target__key", "group", "rationale")
+    list_select_related = ("source", "target", "target_edge", "map")
+    inlines = [EdgeSourceInline]
     delete_order = ("map_id", "pk")
 
     def has_delete_permission(self, request, obj=None) -> bool:
@@ -196,6 +216,20 @@ class EdgeAdmin(ServiceDeleteMixin, ViewOnlyAdmin):
 
     def delete_with_service(self, request, obj) -> None:
         services.edge_delete(edge=obj, user=request.user)
+
+
+@admin.register(EdgeRevision)
+class EdgeRevisionAdmin(ViewOnlyAdmin):
+    list_display = ("edge", "revision", "weight", "group", "edited_by", "created_at")
+    search_fields = ("edge__key", "rationale")
+    list_select_related = ("edge", "edited_by")
+
+
+@admin.register(EdgeSource)
+class EdgeSourceAdmin(ViewOnlyAdmin):
+    list_display = ("edge", "document", "locator")
+    search_fields = ("edge__key", "document", "locator", "quote")
+    list_select_related = ("edge",)
 
 
 @admin.register(NodeRevision)

@@ -2,7 +2,7 @@
 
 Views are thin: validate with an input serializer, call one service or
 selector, answer with an output serializer. Keys and slugs in URLs, never ids
-(edges excepted: they have no natural key).
+(an edge's key is its id, as a node's).
 """
 
 from django.conf import settings
@@ -19,6 +19,7 @@ from claims.access import Need, map_get_for_user, maps_visible_to
 from claims.downloads import EXPORT_FORMATS, export_response
 from claims.models import (
     KEY_MAX_LENGTH,
+    RATIONALE_MAX_LENGTH,
     TEXT_MAX_LENGTH,
     TITLE_MAX_LENGTH,
     Edge,
@@ -30,7 +31,7 @@ from claims.models import (
     NodeKind,
     Visibility,
 )
-from claims.selectors import node_get, node_revisions
+from claims.selectors import edge_get, edge_revisions, edges_of_map, node_get, node_revisions
 from core.api_base import (
     ApiView,
     StrictCharField,
@@ -319,11 +320,18 @@ class NodeRevisionsApi(ApiView):
 
 
 class EdgeOutput(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = serializers.CharField(source="key")
     source = serializers.CharField(source="source.key")
-    target = serializers.CharField(source="target.key")
+    target = serializers.CharField(source="target.key", allow_null=True)
+    target_edge = serializers.CharField(source="target_edge.key", allow_null=True)
     kind = serializers.CharField()
     weight = serializers.FloatField()
+    rationale = serializers.CharField()
+    sources = SourceSerializer(many=True, source="sources.all")
+    group = serializers.CharField(allow_null=True)
+    revision = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
 
 
 EDGE_PAGE = _page_of("EdgePage", EdgeOutput(many=True))
@@ -331,10 +339,23 @@ EDGE_PAGE = _page_of("EdgePage", EdgeOutput(many=True))
 
 class EdgeListApi(ApiView):
     class EdgeListInput(serializers.Serializer):
+        id = StrictCharField(max_length=KEY_MAX_LENGTH, required=False)
         source = StrictCharField(max_length=KEY_MAX_LENGTH)
-        target = StrictCharField(max_length=KEY_MAX_LENGTH)
+        target = StrictCharField(
+            max_length=KEY_MAX_LENGTH, required=False, allow_null=True, default=None
+        )
+        target_edge = StrictCharField(
+            max_length=KEY_MAX_LENGTH, required=False, allow_null=True, default=None
+        )
         kind = serializers.ChoiceField(EdgeKind.choices)
         weight = StrictFloatField(min_value=0.0, max_value=1.0, required=False, default=1.0)
+        rationale = StrictCharField(
+            max_length=RATIONALE_MAX_LENGTH, required=False, allow_blank=True, default=""
+        )
+        sources = SourceSerializer(many=True, required=False, max_length=50, default=list)
+        group = StrictCharField(
+            max_length=KEY_MAX_LENGTH, required=False, allow_null=True, default=None
+        )
 
     class EdgeListFilter(serializers.Serializer):
         node = StrictCharField(max_length=KEY_MAX_LENGTH, required=False)
@@ -356,10 +377,11 @@ class EdgeListApi(ApiView):
         filters = self.EdgeListFilter(data=request.query_params)
         filters.is_valid(raise_exception=True)
         f = filters.validated_data
-        edges = Edge.objects.filter(map=the_map).select_related("source", "target").order_by("id")
+        edges = edges_of_map(map=the_map)
         if "node" in f:
             check_key(f["node"], field="node")  # a NUL byte must not reach PostgreSQL
             node = node_get(map=the_map, key=f["node"], field="node")
+            # Its arguments both ways, and the undercuts it makes (their source is the node).
             edges = edges.filter(Q(source=node) | Q(target=node))
         if "kind" in f:
             edges = edges.filter(kind=f["kind"])
@@ -368,22 +390,34 @@ class EdgeListApi(ApiView):
         return paginator.get_paginated_response(EdgeOutput(page, many=True).data)
 
     @extend_schema(
-        request=EdgeListInput, responses={201: EdgeOutput, **errors(400, 401, 403, 404, 409)}
+        request=EdgeListInput,
+        responses={201: EdgeOutput, **errors(400, 401, 403, 404, 409)},
+        description="An edge from a node to a node (`target`), or, of kind `undercuts`, "
+        "to another edge (`target_edge`, that edge's id). `id` defaults to "
+        "`<source>--<kind>--<target or target_edge>`.",
     )
     def post(self, request, slug):
         the_map = map_get_for_user(user=request.user, slug=slug, need=Need.EDIT)
         data = validated(self.EdgeListInput, request.data)
         source = _body_node(the_map, data["source"], "source")
-        target = _body_node(the_map, data["target"], "target")
+        target = _body_node(the_map, data["target"], "target") if data["target"] else None
+        target_edge = (
+            _body_edge(the_map, data["target_edge"], "target_edge") if data["target_edge"] else None
+        )
         edge = services.edge_create(
             map=the_map,
             source=source,
             target=target,
+            target_edge=target_edge,
             kind=data["kind"],
             weight=data["weight"],
+            key=data.get("id"),
+            rationale=data["rationale"],
+            sources=data["sources"],
+            group=data["group"],
             created_by=request.user,
         )
-        return Response(EdgeOutput(edge).data, status=201)
+        return Response(EdgeOutput(edge_get(map=the_map, key=edge.key)).data, status=201)
 
 
 def _body_node(the_map, key: str, field: str) -> Node:
@@ -394,34 +428,75 @@ def _body_node(the_map, key: str, field: str) -> Node:
         raise ValidationFailed(exc.message, fields=exc.fields) from exc
 
 
+def _body_edge(the_map, key: str, field: str) -> Edge:
+    """An edge named in the request body: unknown is a 400 naming the field."""
+    try:
+        return edge_get(map=the_map, key=key, field=field)
+    except NotFound as exc:
+        raise ValidationFailed(exc.message, fields=exc.fields) from exc
+
+
 class EdgeDetailApi(ApiView):
     class EdgeDetailInput(serializers.Serializer):
+        revision = StrictIntegerField(
+            required=False,
+            min_value=1,
+            help_text="the revision you saw: a 409 if the edge changed since (optional)",
+        )
         kind = serializers.ChoiceField(EdgeKind.choices, required=False)
         weight = StrictFloatField(min_value=0.0, max_value=1.0, required=False)
-
-    def _edge(self, the_map, edge_id: int) -> Edge:
-        edge = (
-            Edge.objects.select_related("source", "target").filter(map=the_map, pk=edge_id).first()
+        rationale = StrictCharField(
+            max_length=RATIONALE_MAX_LENGTH, required=False, allow_blank=True
         )
-        if edge is None:
-            raise NotFound(f"no edge {edge_id} in map '{the_map.slug}'")
-        return edge
+        sources = SourceSerializer(many=True, required=False, max_length=50)
+        group = StrictCharField(
+            max_length=KEY_MAX_LENGTH,
+            required=False,
+            allow_null=True,
+            help_text="null takes the edge out of its group",
+        )
+
+    @extend_schema(responses={200: EdgeOutput, **errors(404)})
+    def get(self, request, slug, edge_key):
+        the_map = map_get_for_user(user=request.user, slug=slug)
+        return Response(EdgeOutput(edge_get(map=the_map, key=edge_key)).data)
 
     @extend_schema(
         request=EdgeDetailInput, responses={200: EdgeOutput, **errors(400, 401, 403, 404, 409)}
     )
-    def patch(self, request, slug, edge_id):
+    def patch(self, request, slug, edge_key):
         the_map = map_get_for_user(user=request.user, slug=slug, need=Need.EDIT)
-        edge = self._edge(the_map, edge_id)
+        edge = edge_get(map=the_map, key=edge_key)
         data = validated(self.EdgeDetailInput, request.data)
-        edge = services.edge_update(edge=edge, user=request.user, **data)
-        return Response(EdgeOutput(edge).data)
+        edge = services.edge_update(
+            edge=edge, user=request.user, expected_revision=data.pop("revision", None), **data
+        )
+        return Response(EdgeOutput(edge_get(map=the_map, key=edge.key)).data)
 
     @extend_schema(responses={204: None, **errors(401, 403, 404)})
-    def delete(self, request, slug, edge_id):
+    def delete(self, request, slug, edge_key):
         the_map = map_get_for_user(user=request.user, slug=slug, need=Need.EDIT)
-        services.edge_delete(edge=self._edge(the_map, edge_id), user=request.user)
+        services.edge_delete(edge=edge_get(map=the_map, key=edge_key), user=request.user)
         return Response(status=204)
+
+
+class EdgeRevisionOutput(serializers.Serializer):
+    revision = serializers.IntegerField()
+    rationale = serializers.CharField()
+    weight = serializers.FloatField()
+    group = serializers.CharField(allow_null=True)
+    sources = SourceSerializer(many=True)
+    edited_by = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField(allow_null=True)
+    current = serializers.BooleanField()
+
+
+class EdgeRevisionsApi(ApiView):
+    @extend_schema(responses={200: EdgeRevisionOutput(many=True), **errors(404)})
+    def get(self, request, slug, edge_key):
+        the_map = map_get_for_user(user=request.user, slug=slug)
+        edge = edge_get(map=the_map, key=edge_key)
+        return Response(EdgeRevisionOutput(edge_revisions(edge=edge), many=True).data)
 
 
 # --- import and export ----------------------------------------------------

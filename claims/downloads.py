@@ -49,7 +49,7 @@ EXPORT_FORMATS = {
 
 # Bump when the bytes of any export format change for the same map (a new
 # writer, a new field), so that no stored file of the old shape is served.
-EXPORT_STORE_VERSION = 1
+EXPORT_STORE_VERSION = 2  # 2: argmap JSON v2 (edge ids, rationales, sources, groups, undercuts)
 # A writer that died leaves its temporary file; the next store removes it after this.
 _STALE_TEMP_SECONDS = 3600
 
@@ -57,8 +57,8 @@ _STALE_TEMP_SECONDS = 3600
 def export_response(*, map: Map, format: str) -> HttpResponse:
     """The map as a file download; the caller has checked access and the format.
 
-    The argmap file carries no votes: individual votes are never exposed to
-    users (the operator's `export_map` command has them).
+    The argmap file carries no votes, neither on nodes nor on edges: individual
+    votes are never exposed to users (the operator's `export_map` command has them).
     """
     content_type, suffix = EXPORT_FORMATS[format]
     try:

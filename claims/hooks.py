@@ -21,7 +21,8 @@ logger = logging.getLogger(__name__)
 
 
 class VoteStore(Protocol):
-    """What a map file's votes and an export's credences need from the votes app."""
+    """What a map file's votes (on nodes and on edges) and an export's credences need from
+    the votes app."""
 
     def votes_import(
         self,
@@ -38,6 +39,24 @@ class VoteStore(Protocol):
         ...
 
     def votes_count(self, *, map_id: int) -> int: ...
+
+    def edge_votes_import(
+        self,
+        *,
+        map_id: int,
+        edge_votes: list[dict],
+        edge_ids: dict[str, int],
+        now: datetime,
+        progress: Callable[..., None],
+    ) -> None:
+        """A map file's edge votes ({"edge", "user", "strength"}; edge_ids: edge key -> pk)."""
+        ...
+
+    def edge_votes_export(self, *, map_id: int) -> Iterator[dict]:
+        """{"edge", "user", "strength"} in the canonical order (edge key, then username)."""
+        ...
+
+    def edge_votes_count(self, *, map_id: int) -> int: ...
 
     def credences_shown(self, *, map_id: int) -> dict[str, tuple[float | None, int]]:
         """Each node's (community credence, vote count) as others may see it."""

@@ -293,6 +293,8 @@ class EdgeRevision(models.Model):
     rationale = models.CharField(max_length=RATIONALE_MAX_LENGTH, blank=True, default="")
     weight = models.FloatField()
     group = models.CharField(max_length=KEY_MAX_LENGTH, null=True, blank=True)  # noqa: DJ001
+    #: the sources it had: [{"document", "locator", "quote"}, ...] in order
+    sources = models.JSONField(default=list, blank=True)
     edited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -28,6 +28,22 @@ def map_search(*, the_map: Map, q: str) -> list[Node]:
     )
 
 
+def edge_search(*, the_map: Map, q: str) -> list[tuple[str, str]]:
+    """Edges whose id or source title contains `q`: (id, "source kind target") pairs."""
+    rows = (
+        Edge.objects.filter(map=the_map)
+        .filter(Q(key__icontains=q) | Q(source__title__icontains=q))
+        .order_by("key")
+        .values_list("key", "kind", "source__title", "target__title", "target_edge__key")[
+            :SEARCH_ROWS
+        ]
+    )
+    return [
+        (key, f"{source} {kind} {target if target is not None else attacked}")
+        for key, kind, source, target, attacked in rows
+    ]
+
+
 # How many nodes the graph view draws by default, and the larger views its
 # "show more" link offers: beyond a thousand or so nodes a drawing is neither
 # fast nor readable, so the view keeps the ones nearest the frame and says so.

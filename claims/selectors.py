@@ -4,11 +4,12 @@ import contextlib
 from collections.abc import Callable, Iterable, Iterator
 
 from django.db import connection, transaction
+from django.db.models import Count, QuerySet
 from django.db.models.functions import Collate
 
 from claims import hooks
 from claims.formats import argmap as argmap_format
-from claims.models import Edge, Map, MapMember, Node, NodeKind, Source
+from claims.models import Edge, EdgeSource, Map, MapMember, Node, NodeKind, Source
 from core.errors import NotFound
 
 
@@ -29,8 +30,21 @@ def map_members(*, map: Map) -> list[dict]:
     ]
 
 
+def _lone_groups(map: Map) -> set[str]:
+    """Groups with a single edge: allowed while a second premise is being added, written
+    as no group (the file format wants two premises in a group; one is the same argument)."""
+    return set(
+        Edge.objects.filter(map=map, group__isnull=False)
+        .values("group")
+        .annotate(members=Count("id"))
+        .filter(members=1)
+        .values_list("group", flat=True)
+    )
+
+
 def map_export_document(*, map: Map) -> dict:
-    """The map as an argmap JSON v1 document (normalised; `argmap.dumps` makes it canonical)."""
+    """The map as an argmap JSON v2 document (normalised; `argmap.dumps` makes it canonical),
+    votes on nodes and on edges included (the other export formats write none of them)."""
     sources: dict[int, list[dict]] = {}
     for node_id, document, locator, quote in (
         Source.objects.filter(node__map=map)
@@ -60,13 +74,49 @@ def map_export_document(*, map: Map) -> dict:
         }
         node["category"] = category if kind == NodeKind.FRAME else None
         nodes.append(node)
-    edges = [
-        {"source": keys[s], "target": keys[t], "kind": kind, "weight": weight}
-        for s, t, kind, weight in Edge.objects.filter(map=map)
-        .values_list("source_id", "target_id", "kind", "weight")
+    edge_sources: dict[int, list[dict]] = {}
+    for edge_id, document, locator, quote in (
+        EdgeSource.objects.filter(edge__map=map)
+        .order_by("edge_id", "position", "id")
+        .values_list("edge_id", "document", "locator", "quote")
         .iterator(chunk_size=10_000)
+    ):
+        edge_sources.setdefault(edge_id, []).append(
+            {"document": document, "locator": locator, "quote": quote}
+        )
+    lone = _lone_groups(map)
+    rows = list(
+        Edge.objects.filter(map=map)
+        .order_by(code_point_order("key"))
+        .values_list(
+            "pk",
+            "key",
+            "source_id",
+            "target_id",
+            "target_edge__key",
+            "kind",
+            "weight",
+            "rationale",
+            "group",
+        )
+        .iterator(chunk_size=10_000)
+    )
+    edges = [
+        {
+            "id": key,
+            "source": keys[s],
+            "target": keys[t] if t is not None else None,
+            "target_edge": target_edge,
+            "kind": kind,
+            "weight": weight,
+            "rationale": rationale,
+            "sources": edge_sources.get(pk, []),
+            "group": None if group in lone else group,
+        }
+        for pk, key, s, t, target_edge, kind, weight, rationale, group in rows
     ]
-    votes = list(hooks.vote_store().votes_export(map_id=map.pk))
+    store = hooks.vote_store()
+    votes = list(store.votes_export(map_id=map.pk))
     return {
         "format": argmap_format.FORMAT_NAME,
         "version": argmap_format.FORMAT_VERSION,
@@ -79,6 +129,7 @@ def map_export_document(*, map: Map) -> dict:
         "nodes": nodes,
         "edges": edges,
         "votes": votes,
+        "edge_votes": list(store.edge_votes_export(map_id=map.pk)),
     }
 
 
@@ -130,21 +181,27 @@ def _counted(
 def map_export_chunks(
     *, map: Map, votes: bool = True, progress: ExportProgress | None = None
 ) -> Iterator[bytes]:
-    """The map's canonical argmap JSON v1 bytes, streamed in pieces of a few hundred KB.
+    """The map's canonical argmap JSON v2 bytes, streamed in pieces of a few hundred KB.
 
     The same bytes as `argmap.dumps(map_export_document(map=map))` (without the
-    votes when `votes` is False), but rows come from server-side cursors already
-    in the canonical order and are written as they arrive, so memory does not
-    grow with the map. `progress`, if given, is called per batch of rows.
+    node and edge votes when `votes` is False), but rows come from
+    server-side cursors already in the canonical order and are written as they
+    arrive, so memory does not grow with the map. `progress`, if given, is called
+    per batch of rows.
     """
     store = hooks.vote_store()
     with read_snapshot():
         nodes = Node.objects.filter(map=map)
         edge_rows = Edge.objects.filter(map=map)
         totals = (
-            (nodes.count(), edge_rows.count(), store.votes_count(map_id=map.pk) if votes else 0)
+            (
+                nodes.count(),
+                edge_rows.count(),
+                store.votes_count(map_id=map.pk) if votes else 0,
+                store.edge_votes_count(map_id=map.pk) if votes else 0,
+            )
             if progress is not None
-            else (0, 0, 0)
+            else (0, 0, 0, 0)
         )
 
         def node_items() -> Iterator[dict]:
@@ -180,20 +237,56 @@ def map_export_chunks(
                 raise ValueError(f"source of unknown node {pending[0]!r} in the export")
 
         def edge_items() -> Iterator[dict]:
-            for source, target, kind, weight in (
-                edge_rows.order_by(
-                    code_point_order("source__key"),
-                    code_point_order("target__key"),
-                    code_point_order("kind"),
+            sources = iter(
+                EdgeSource.objects.filter(edge__map=map)
+                .order_by(code_point_order("edge__key"), "position", "id")
+                .values_list("edge__key", "document", "locator", "quote")
+                .iterator(chunk_size=EXPORT_FETCH_ROWS)
+            )
+            pending = next(sources, None)
+            lone = _lone_groups(map)
+            for key, source, target, target_edge, kind, weight, rationale, group in (
+                edge_rows.order_by(code_point_order("key"))
+                .values_list(
+                    "key",
+                    "source__key",
+                    "target__key",
+                    "target_edge__key",
+                    "kind",
+                    "weight",
+                    "rationale",
+                    "group",
                 )
-                .values_list("source__key", "target__key", "kind", "weight")
                 .iterator(chunk_size=EXPORT_FETCH_ROWS)
             ):
-                yield {"source": source, "target": target, "kind": kind, "weight": weight}
+                # Both queries are in key order: a merge join, as for the nodes' sources.
+                cited = []
+                while pending is not None and pending[0] == key:
+                    cited.append(
+                        {"document": pending[1], "locator": pending[2], "quote": pending[3]}
+                    )
+                    pending = next(sources, None)
+                yield {
+                    "id": key,
+                    "source": source,
+                    "target": target,
+                    "target_edge": target_edge,
+                    "kind": kind,
+                    "weight": weight,
+                    "rationale": rationale,
+                    "sources": cited,
+                    "group": None if group in lone else group,
+                }
+            if pending is not None:
+                raise ValueError(f"source of unknown edge {pending[0]!r} in the export")
 
         def vote_items() -> Iterator[dict]:
             if votes:
                 yield from store.votes_export(map_id=map.pk)
+
+        def edge_vote_items() -> Iterator[dict]:
+            if votes:
+                yield from store.edge_votes_export(map_id=map.pk)
 
         yield from argmap_format.dump_chunks(
             map={
@@ -205,11 +298,12 @@ def map_export_chunks(
             edges=_counted(edge_items(), "edges", totals[1], progress),
             nodes=_counted(node_items(), "nodes", totals[0], progress),
             votes=_counted(vote_items(), "votes", totals[2], progress),
+            edge_votes=_counted(edge_vote_items(), "edge votes", totals[3], progress),
         )
 
 
 def map_export_bytes(*, map: Map, votes: bool = True) -> bytes:
-    """The canonical argmap JSON v1 file of the map (what `export_map` writes)."""
+    """The canonical argmap JSON v2 file of the map (what `export_map` writes)."""
     return b"".join(map_export_chunks(map=map, votes=votes))
 
 
@@ -276,3 +370,59 @@ def map_export_as(*, map: Map, format: str) -> bytes:
 
         return argmap_to_argdown(doc, credences=credences).encode()
     raise ValueError(f"unknown export format {format!r}")
+
+
+def edge_get(*, map: Map, key: object, field: str = "key") -> Edge:
+    """An edge of the map by key (with its ends, the edge it undercuts and its sources)."""
+    edge = (
+        Edge.objects.select_related("source", "target", "target_edge")
+        .prefetch_related("sources")
+        .filter(map=map, key=key)
+        .first()
+        if isinstance(key, str)
+        else None
+    )
+    if edge is None:
+        raise NotFound(f"no edge '{key}' in map '{map.slug}'", fields={field: ["unknown edge"]})
+    return edge
+
+
+def edges_of_map(*, map: Map) -> QuerySet[Edge]:
+    """The map's edges in creation order, ready for EdgeOutput (no query per edge)."""
+    return (
+        Edge.objects.filter(map=map)
+        .select_related("source", "target", "target_edge")
+        .prefetch_related("sources")
+        .order_by("id")
+    )
+
+
+def edge_revisions(*, edge: Edge) -> list[dict]:
+    """Every version of the edge's rationale, weight and group, newest (the current) first."""
+    current = {
+        "revision": edge.revision,
+        "rationale": edge.rationale,
+        "weight": edge.weight,
+        "group": edge.group,
+        "sources": [
+            {"document": x.document, "locator": x.locator, "quote": x.quote}
+            for x in edge.sources.order_by("position", "id")
+        ],
+        "edited_by": None,
+        "created_at": edge.updated_at,
+        "current": True,
+    }
+    older = [
+        {
+            "revision": r.revision,
+            "rationale": r.rationale,
+            "weight": r.weight,
+            "group": r.group,
+            "sources": r.sources,
+            "edited_by": r.edited_by.username if r.edited_by else None,
+            "created_at": r.created_at,
+            "current": False,
+        }
+        for r in edge.revisions.select_related("edited_by").order_by("-revision")
+    ]
+    return [current, *older]

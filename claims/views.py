@@ -1,5 +1,5 @@
 """HTML pages of the graph: home, graph view, search, import/export, and the
-forms that add, link and edit nodes. Thin: they call the same services and
+forms that add, link and edit nodes and edit edges. Thin: they call the same services and
 selectors as the API; htmx requests get small partial templates."""
 
 from django.conf import settings
@@ -8,6 +8,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html_join
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from claims import hooks, page_selectors, services
@@ -15,17 +16,20 @@ from claims.access import Need, map_get_for_user, map_role, maps_visible_to
 from claims.downloads import EXPORT_FORMATS, export_response
 from claims.forms import (
     AddNodeForm,
+    EditEdgeForm,
     EditNodeForm,
     ImportForm,
     LinkForm,
     MemberForm,
     MemberRemoveForm,
+    sources_text,
 )
-from claims.models import Node, NodeKind
-from claims.selectors import map_members, node_get
+from claims.models import Edge, EdgeKind, Node, NodeKind
+from claims.selectors import edge_get, map_members, node_get
 from core.errors import (
     ArgmapError,
     NotAuthenticated,
+    NotFound,
     ValidationFailed,
 )
 from core.forms import add_service_error
@@ -110,30 +114,132 @@ def _find_target(the_map, text: str) -> Node:
     return node
 
 
+def _edge_error(form, exc: ArgmapError) -> None:
+    """A service's refusal of an edge, in full, next to the first field it names.
+
+    The rules on groups, undercuts and cycles need their whole sentence (which group,
+    which cycle) where the editor looks, not only the field's short label.
+    """
+    aliases = {"id": "key"}
+    for path in exc.fields:
+        field = path.split(".")[0].split("[")[0]
+        field = aliases.get(field, field)
+        if field in form.fields and not form.fields[field].widget.is_hidden:
+            form.add_error(field, exc.message)
+            return
+    form.add_error(None, exc.message)
+
+
+def _find_edge(the_map, key: str) -> Edge:
+    key = key.strip()
+    try:
+        return edge_get(map=the_map, key=key, field="target_edge")
+    except NotFound as exc:
+        raise ValidationFailed(
+            exc.message, fields={"target_edge": [f"no edge '{key[:100]}' in this map"]}
+        ) from exc
+
+
 @require_POST
 @html_errors
 def node_link(request, slug, key):
+    """Link this node to another node, or (kind undercuts) to an edge whose inference it attacks."""
     the_map = map_get_for_user(user=request.user, slug=slug, need=Need.EDIT)
     source = node_get(map=the_map, key=key)
     form = LinkForm(request.POST)
     if form.is_valid():
         d = form.cleaned_data
         try:
-            target = _find_target(the_map, d["target"])
+            if d["kind"] == EdgeKind.UNDERCUTS:
+                target, target_edge = None, _find_edge(the_map, d["target_edge"])
+                linked = f"the argument {target_edge.key}"
+            else:
+                target, target_edge = _find_target(the_map, d["target"]), None
+                linked = f"“{target.title}”"
             services.edge_create(
                 map=the_map,
                 source=source,
                 target=target,
+                target_edge=target_edge,
                 kind=d["kind"],
                 weight=d["weight"],
+                key=d["key"],
+                rationale=d["rationale"],
+                sources=d["sources"],
+                group=d["group"],
                 created_by=request.user,
             )
         except ArgmapError as exc:
-            add_service_error(form, exc)
+            _edge_error(form, exc)
         else:
-            messages.success(request, f"Linked to “{target.title}”.")
+            messages.success(request, f"Linked to {linked}.")
             return redirect(node_url(source))
     return _rerender(request, the_map, source, link_form=form)
+
+
+def edit_edge_initial(edge: Edge) -> dict:
+    return {
+        "edge": edge.key,
+        "revision": edge.revision,
+        "weight": edge.weight,
+        "rationale": edge.rationale,
+        "group": edge.group or "",
+        "sources": sources_text(
+            [
+                {"document": s.document, "locator": s.locator, "quote": s.quote}
+                for s in edge.sources.all()
+            ]
+        ),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@html_errors
+def edge_edit(request, slug, key):
+    """An editor's form for one edge (?edge=<id>), shown on the page of the node `key`.
+
+    GET opens the node's page with the form filled in; POST saves a new revision of the
+    edge's rationale, weight, group and sources, and returns to the node's page.
+    """
+    the_map = map_get_for_user(user=request.user, slug=slug, need=Need.EDIT)
+    node = node_get(map=the_map, key=key)
+    if request.method == "GET":
+        edge = edge_get(map=the_map, key=request.GET.get("edge", ""), field="edge")
+        form = EditEdgeForm(initial=edit_edge_initial(edge))
+        return hooks.node_page(
+            request,
+            the_map=the_map,
+            node=node,
+            forms={"edge_form": form, "edge_editing": edge},
+            status=200,
+        )
+    form = EditEdgeForm(request.POST)
+    edge = None
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            edge = edge_get(map=the_map, key=d["edge"], field="edge")
+            services.edge_update(
+                edge=edge,
+                user=request.user,
+                expected_revision=d["revision"],
+                weight=d["weight"],
+                rationale=d["rationale"],
+                sources=d["sources"],
+                group=d["group"],
+            )
+        except ArgmapError as exc:
+            _edge_error(form, exc)
+            if exc.code == "stale_revision":
+                form.add_error(
+                    None,
+                    "Someone edited this argument since you opened it: "
+                    "your edit was not saved. Reload to see their version.",
+                )
+        else:
+            messages.success(request, f"Saved a new revision of the argument {edge.key}.")
+            return redirect(node_url(node))
+    return _rerender(request, the_map, node, edge_form=form, edge_editing=edge)
 
 
 @require_POST
@@ -210,6 +316,22 @@ def search_options(request, slug):
     q = request.GET.get("target", "").strip()[:200]
     nodes = page_selectors.map_search(the_map=the_map, q=q)[:20] if q else []
     return render(request, "claims/_options.html", {"nodes": nodes})
+
+
+EDGE_OPTIONS = 20
+
+
+@require_GET
+@html_errors
+def edge_options(request, slug):
+    """<option>s of edge ids for the undercut and edit forms' datalist (htmx)."""
+    the_map = map_get_for_user(user=request.user, slug=slug)
+    q = (request.GET.get("target_edge") or request.GET.get("edge") or "").strip()[:200]
+    rows = page_selectors.edge_search(the_map=the_map, q=q)[:EDGE_OPTIONS] if q else []
+    return HttpResponse(
+        format_html_join("", '<option value="{}">{}</option>', rows),
+        content_type="text/html; charset=utf-8",
+    )
 
 
 @require_GET

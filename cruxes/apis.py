@@ -64,6 +64,96 @@ class VoteApi(ApiView):
         return Response(status=204)
 
 
+class EdgeVoteOutput(serializers.Serializer):
+    edge = serializers.CharField()
+    strength = serializers.FloatField()
+    edge_revision = serializers.IntegerField()
+    current_revision = serializers.IntegerField()
+    stale = serializers.BooleanField()
+    updated_at = serializers.DateTimeField()
+
+
+class EdgeVoteApi(ApiView):
+    """The caller's own strength of an edge, from 0 to 1: "if the source turned out true
+    rather than false, how far would it move the target?" (others' votes are never shown)."""
+
+    throttle_scope = "vote"
+
+    class EdgeVoteInput(serializers.Serializer):
+        strength = StrictFloatField(min_value=0.0, max_value=1.0)
+
+    def _edge(self, request, slug: str, edge_key: str):
+        the_map = map_get_for_user(user=request.user, slug=slug, need=Need.VOTE)
+        return selectors.edge_get_for_vote(map=the_map, key=edge_key)
+
+    @extend_schema(responses={200: EdgeVoteOutput, **errors(401, 404)})
+    def get(self, request, slug, edge_key):
+        edge = self._edge(request, slug, edge_key)
+        vote = selectors.edge_vote_get(user=request.user, edge=edge)
+        if vote is None:
+            raise NotFound("you have not voted on this edge")
+        return Response(EdgeVoteOutput(vote).data)
+
+    @extend_schema(
+        request=EdgeVoteInput, responses={200: EdgeVoteOutput, **errors(400, 401, 404, 429)}
+    )
+    def put(self, request, slug, edge_key):
+        edge = self._edge(request, slug, edge_key)
+        data = validated(self.EdgeVoteInput, request.data)
+        vote = services.edge_vote_cast(user=request.user, edge=edge, strength=data["strength"])
+        answer = {
+            "edge": edge.key,
+            "strength": vote.strength,
+            "edge_revision": vote.edge_revision,
+            "current_revision": vote.edge_revision,  # read under the edge's lock
+            "stale": False,
+            "updated_at": vote.updated_at,
+        }
+        return Response(EdgeVoteOutput(answer).data)
+
+    @extend_schema(responses={204: None, **errors(401, 404, 429)})
+    def delete(self, request, slug, edge_key):
+        edge = self._edge(request, slug, edge_key)
+        services.edge_vote_withdraw(user=request.user, edge=edge)
+        return Response(status=204)
+
+
+class MyEdgeVote(serializers.Serializer):
+    strength = serializers.FloatField()
+    edge_revision = serializers.IntegerField()
+    stale = serializers.BooleanField()
+
+
+class EdgeStrengthOutput(serializers.Serializer):
+    edge = serializers.CharField()
+    n = serializers.IntegerField()
+    # True below the privacy floor: then `strength` is null.
+    withheld = serializers.BooleanField()
+    # Pooled as the ranking pools it: each vote weighed by its voter's standing on the map,
+    # the author's weight counting as pseudo-votes (docs/RANKING.md, "Edge votes").
+    strength = serializers.FloatField(allow_null=True)
+    member_n = serializers.IntegerField()
+    # The owner's and admitted members' votes alone; null below the floor, or while the
+    # other voters are fewer than the floor (the difference would show theirs).
+    member_strength = serializers.FloatField(allow_null=True)
+    author_weight = serializers.FloatField()
+    privacy_floor = serializers.IntegerField()
+    # The caller's own vote (null when none, or anonymous): shown to them only.
+    mine = MyEdgeVote(allow_null=True)
+
+
+class EdgeStrengthApi(ApiView):
+    """Others' strengths of an edge, pooled (every voter's, and the members' alone);
+    below the privacy floor only their number."""
+
+    @extend_schema(responses={200: EdgeStrengthOutput, **errors(404)})
+    def get(self, request, slug, edge_key):
+        the_map = map_get_for_user(user=request.user, slug=slug)
+        edge = selectors.edge_get_for_vote(map=the_map, key=edge_key)
+        summary = selectors.edge_strength(edge=edge, user=request.user)
+        return Response(EdgeStrengthOutput(summary).data)
+
+
 class CredenceFigures(serializers.Serializer):
     n = serializers.IntegerField()
     # True below the privacy floor (fewer voters than privacy_floor): then the

@@ -1,12 +1,18 @@
-"""Credences people vote on nodes, their history, and stored ranking runs."""
+"""Credences people vote on nodes, strengths they vote on edges, their history, and stored
+ranking runs."""
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from claims.models import CREDENCE_MAX, CREDENCE_MIN, Map, Node
+from claims.models import CREDENCE_MAX, CREDENCE_MIN, Edge, Map, Node
 
 _CREDENCE_RANGE = Q(credence__gte=CREDENCE_MIN) & Q(credence__lte=CREDENCE_MAX)
+
+#: An edge's strength: 0 (the source would not move the target at all) to 1 (fully).
+STRENGTH_MIN = 0.0
+STRENGTH_MAX = 1.0
+_STRENGTH_RANGE = Q(strength__gte=STRENGTH_MIN) & Q(strength__lte=STRENGTH_MAX)
 
 
 class Vote(models.Model):
@@ -68,6 +74,67 @@ class VoteHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.user_id} on {self.node_id}"
+
+
+class EdgeVote(models.Model):
+    """A person's current strength for an edge (one per person and edge).
+
+    "If the source turned out true rather than false, how far would it move the
+    target?" For an undercut: how far the undercutter, if true, defeats the inference.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="edge_votes"
+    )
+    edge = models.ForeignKey(Edge, on_delete=models.CASCADE, related_name="votes")
+    strength = models.FloatField()
+    # The edge revision the person saw when voting; a later edit makes it stale.
+    edge_revision = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "edge"], name="edge_vote_one_per_user_and_edge"
+            ),
+            models.CheckConstraint(condition=_STRENGTH_RANGE, name="edge_vote_strength_range"),
+        ]
+        indexes = [models.Index(fields=["edge"], name="edge_vote_edge")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on edge {self.edge_id}: {self.strength}"
+
+
+class EdgeVoteHistory(models.Model):
+    """Append-only trace of every cast, change and withdrawal of an edge vote."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    edge = models.ForeignKey(Edge, on_delete=models.CASCADE, related_name="vote_history")
+    action = models.CharField(max_length=10, choices=VoteAction.choices)
+    strength = models.FloatField(null=True, blank=True)  # null for a withdrawal
+    previous_strength = models.FloatField(null=True, blank=True)
+    edge_revision = models.PositiveIntegerField()
+    graph_version = models.BigIntegerField()  # the map's version this change produced
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "edge vote history"
+        constraints = [
+            # NULL passes a range check in SQL, hence the explicit IS NOT NULL.
+            models.CheckConstraint(
+                condition=(Q(action=VoteAction.WITHDRAW) & Q(strength__isnull=True))
+                | (~Q(action=VoteAction.WITHDRAW) & Q(strength__isnull=False) & _STRENGTH_RANGE),
+                name="edge_vote_history_strength",
+            ),
+            models.CheckConstraint(
+                condition=Q(action__in=VoteAction.values), name="edge_vote_history_action"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.user_id} on edge {self.edge_id}"
 
 
 class RunStatus(models.TextChoices):

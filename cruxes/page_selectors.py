@@ -11,7 +11,13 @@ from claims.models import Edge, EdgeKind, FrameCategory, Map, Node, NodeKind
 from claims.page_selectors import nodes_by_key
 from cruxes.models import CruxScore, RankingRun, RunStatus, Vote
 from cruxes.privacy import privacy_floor, statistics_withheld
-from cruxes.selectors import credence_summary, ranking_latest, ranking_overview, stored_route
+from cruxes.selectors import (
+    credence_summary,
+    edge_strengths,
+    ranking_latest,
+    ranking_overview,
+    stored_route,
+)
 
 TOP_PER_FRAME = 3
 GLOBAL_ROWS = 30
@@ -215,12 +221,7 @@ def node_page(*, the_map: Map, node: Node, user) -> dict:
         ]
         if overall is not None:
             panel = _node_panel(run, overall, moved, routes, frames, hops, len(scores))
-    incoming = list(
-        Edge.objects.filter(target=node).select_related("source").order_by("kind", "source__title")
-    )
-    outgoing = list(
-        Edge.objects.filter(source=node).select_related("target").order_by("kind", "target__title")
-    )
+    incoming, outgoing = node_edges(the_map=the_map, node=node, user=user)
     revisions = list(node.revisions.select_related("edited_by").order_by("-revision"))
     diffs = []
     newer_title, newer_text = node.title, node.text
@@ -247,14 +248,100 @@ def node_page(*, the_map: Map, node: Node, user) -> dict:
     return {
         "bears_on": bears_on,
         "why": panel,
-        "supporters": [e for e in incoming if e.kind == EdgeKind.SUPPORTS],
-        "underminers": [e for e in incoming if e.kind == EdgeKind.UNDERMINES],
-        "other_in": [e for e in incoming if e.kind not in (EdgeKind.SUPPORTS, EdgeKind.UNDERMINES)],
+        "supporters": [e for e in incoming if e["edge"].kind == EdgeKind.SUPPORTS],
+        "underminers": [e for e in incoming if e["edge"].kind == EdgeKind.UNDERMINES],
+        "other_in": [
+            e for e in incoming if e["edge"].kind not in (EdgeKind.SUPPORTS, EdgeKind.UNDERMINES)
+        ],
         "outgoing": outgoing,
         "diffs": diffs,
         "credence": credence_summary(node=node),
         "my_credence": mine[0] if mine else None,
         "my_stale": bool(mine and mine[1] < node.revision),
+    }
+
+
+# ---- The edges of a node page: arguments with their rationale, sources and strength ----
+
+
+def node_edges(*, the_map: Map, node: Node, user) -> tuple[list[dict], list[dict]]:
+    """The edges into and out of `node` as the node page shows them, in a fixed number of
+    queries whatever their number: the edges and their sources; the undercuts of those
+    and their sources; the other premises of the linked arguments out of the node (when
+    there are any); the votes, and (when there are votes) the voters' standing.
+
+    Each: {"edge": Edge (its ends, and an undercut's attacked edge with its ends,
+    loaded), "sources": [EdgeSource], "group_with": [Node] (the other premises of its
+    linked argument), "undercut_by": [the same dicts, for the undercuts attacking it],
+    "strength": cruxes.selectors.edge_strengths' summary (privacy floor applied, the
+    viewer's own vote under "mine")}. Incoming first by kind and source title,
+    outgoing by kind and target title.
+    """
+    shown = list(
+        Edge.objects.filter(Q(target=node) | Q(source=node))
+        .select_related("source", "target", "target_edge__source", "target_edge__target")
+        .prefetch_related("sources")
+    )
+    undercuts = list(
+        Edge.objects.filter(target_edge__in=[e.pk for e in shown], kind=EdgeKind.UNDERCUTS)
+        .select_related("source")
+        .prefetch_related("sources")
+        .order_by("source__title", "key")
+    )
+    # Linked premises: those into this node are all among `shown`; those out of it need
+    # the other premises into their targets (one query, only when there are any: folded
+    # into the first, the OR would make PostgreSQL scan every edge).
+    partners: dict[tuple[int, str, str], list[Node]] = defaultdict(list)
+    for e in shown:
+        if e.group and e.target_id == node.pk:
+            partners[node.pk, e.kind, e.group].append(e.source)
+    grouped_out = [e for e in shown if e.group and e.source_id == node.pk]
+    if grouped_out:
+        for e in (
+            Edge.objects.filter(
+                map=the_map,
+                target_id__in={e.target_id for e in grouped_out},
+                group__in={e.group for e in grouped_out},
+            )
+            .exclude(source=node)
+            .select_related("source")
+        ):
+            partners[e.target_id, e.kind, e.group].append(e.source)
+    strengths = edge_strengths(edges=[*shown, *undercuts], user=user)
+    undercut_by: dict[int, list[dict]] = defaultdict(list)
+    for u in undercuts:
+        undercut_by[u.target_edge_id].append(_edge_entry(u, strengths, [], []))
+
+    def entry(e: Edge) -> dict:
+        group_with = []
+        if e.group:
+            group_with = sorted(
+                (p for p in partners[e.target_id, e.kind, e.group] if p.pk != e.source_id),
+                key=lambda p: (p.title, p.key),
+            )
+        return _edge_entry(e, strengths, group_with, undercut_by.get(e.pk, []))
+
+    incoming = sorted(
+        (e for e in shown if e.target_id == node.pk), key=lambda e: (e.kind, e.source.title, e.key)
+    )
+    outgoing = sorted(
+        (e for e in shown if e.source_id == node.pk),
+        key=lambda e: (e.kind, _far_end_title(e), e.key),
+    )
+    return [entry(e) for e in incoming], [entry(e) for e in outgoing]
+
+
+def _far_end_title(edge: Edge) -> str:
+    return edge.target.title if edge.target is not None else edge.target_edge.source.title
+
+
+def _edge_entry(edge: Edge, strengths: dict, group_with: list, undercut_by: list) -> dict:
+    return {
+        "edge": edge,
+        "sources": list(edge.sources.all()),  # prefetched
+        "group_with": group_with,
+        "undercut_by": undercut_by,
+        "strength": strengths[edge.pk],
     }
 
 

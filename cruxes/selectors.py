@@ -4,6 +4,7 @@ import json
 import logging
 import struct
 from array import array
+from collections import defaultdict
 
 from django.conf import settings
 from django.core.cache import cache
@@ -11,7 +12,7 @@ from django.db import connection
 
 from claims.models import Edge, Map, Node
 from cruxes import ranking
-from cruxes.models import CruxScore, RankingRun, RunStatus, Vote
+from cruxes.models import CruxScore, EdgeVote, RankingRun, RunStatus, Vote
 from cruxes.privacy import privacy_floor, statistics_withheld
 from cruxes.ranking.types import gc_paused
 from cruxes.standing import map_standing
@@ -21,7 +22,9 @@ logger = logging.getLogger(__name__)
 
 def ranking_inputs(*, map_id: int) -> tuple[list["ranking.NodeInput"], list["ranking.EdgeInput"]]:
     """The engine's input for a map: nodes with their voters' credences and the
-    weights of those votes (each voter's standing on the map, cruxes.standing), and edges.
+    weights of those votes (each voter's standing on the map, cruxes.standing), and edges
+    with their key, group, attacked edge (undercuts), author's weight and their voters'
+    strengths, weighed by the same standing.
 
     Plain cursor rows rather than the ORM's iterator: a 100k-node map is ~600k rows
     (nodes, edges, votes), and the ORM's per-row work was a third of the load time.
@@ -30,7 +33,7 @@ def ranking_inputs(*, map_id: int) -> tuple[list["ranking.NodeInput"], list["ran
     again and again.
     """
     node_table, edge_table = Node._meta.db_table, Edge._meta.db_table
-    vote_table = Vote._meta.db_table
+    vote_table, edge_vote_table = Vote._meta.db_table, EdgeVote._meta.db_table
     # Standing first: in the snapshot's transaction, one query for all the voters.
     standing = map_standing(map_id=map_id)
     full, partial = standing.members | standing.trusted, standing.nonmember_weight
@@ -70,14 +73,58 @@ def ranking_inputs(*, map_id: int) -> tuple[list["ranking.NodeInput"], list["ran
                 pairs = sorted([(c, 1.0) for c in counted] + [(c, partial) for c in discounted])
                 credences = tuple(c for c, _ in pairs)
                 nodes.append(NodeInput(key, kind, prior, credences, tuple(w for _, w in pairs)))
+        # Edges with their votes in one statement (an edge without votes is one row,
+        # strength NULL; one with k votes is k rows), the votes apart by weight as the
+        # node votes are.
+        full_strengths: dict[int, list[float]] = {}
+        partial_strengths: dict[int, list[float]] = {}
         cursor.execute(
-            f"SELECT source_id, target_id, kind, weight FROM {edge_table}"  # noqa: S608
-            " WHERE map_id = %s",
+            "SELECT e.id, e.key, e.source_id, e.target_id, e.target_edge_id, e.kind,"  # noqa: S608
+            f' e.weight, e."group", v.strength, v.user_id FROM {edge_table} e'
+            f" LEFT JOIN {edge_vote_table} v ON v.edge_id = e.id WHERE e.map_id = %s",
             [map_id],
         )
+        rows: dict[int, tuple] = {}
+        for pk, key, s, t, attacked, kind, w, group, strength, user_id in cursor.fetchall():
+            rows[pk] = (key, s, t, attacked, kind, w, group)
+            if strength is not None:
+                (full_strengths if user_id in full else partial_strengths).setdefault(
+                    pk, []
+                ).append(strength)
+        edge_keys = {pk: row[0] for pk, row in rows.items()}
         EdgeInput = ranking.EdgeInput
-        edges = [EdgeInput(keys[s], keys[t], kind, w) for s, t, kind, w in cursor.fetchall()]
+        edges = []
+        for pk, (key, s, t, attacked, kind, w, group) in rows.items():
+            counted, discounted = full_strengths.get(pk), partial_strengths.get(pk)
+            strengths, weights = _weighed(counted, discounted, partial)
+            edges.append(
+                EdgeInput(
+                    keys[s],
+                    "" if t is None else keys[t],  # an undercut names an edge, not a node
+                    kind,
+                    w,
+                    key=key,
+                    group=group,
+                    target_edge=None if attacked is None else edge_keys[attacked],
+                    strengths=strengths,
+                    strength_weights=weights,
+                )
+            )
     return nodes, edges
+
+
+def _weighed(
+    counted: list[float] | None, discounted: list[float] | None, partial: float
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Votes and their weights as the engine takes them: sorted (the pooling is
+    order-free, sorted tuples are canonical), and no weights when all weigh 1.0."""
+    if discounted is None:
+        return (tuple(sorted(counted)) if counted else ()), ()
+    if counted is None:
+        values = tuple(sorted(discounted))
+        return values, (partial,) * len(values)
+    pairs = sorted([(v, 1.0) for v in counted] + [(v, partial) for v in discounted])
+    return tuple(v for v, _ in pairs), tuple(w for _, w in pairs)
 
 
 _FILTER_KEYS_MAX = 200  # ranking_latest: longest crux_key IN (...) list it sends
@@ -437,6 +484,106 @@ def vote_get(*, user, node: Node) -> dict | None:
     }
 
 
+def edge_get_for_vote(*, map: Map, key: str) -> Edge:
+    """The map's edge named `key`, with the nodes an edge vote names (its ends, and for
+    an undercut the ends of the argument it attacks); NotFound naming it otherwise."""
+    from core.errors import NotFound
+
+    edge = (
+        Edge.objects.select_related(
+            "source", "target", "target_edge__source", "target_edge__target"
+        )
+        .filter(map=map, key=key)
+        .first()
+    )
+    if edge is None:
+        raise NotFound(f"no edge '{key}' in map '{map.slug}'", fields={"edge": ["not found"]})
+    return edge
+
+
+def edge_vote_get(*, user, edge: Edge) -> dict | None:
+    """The caller's own strength of an edge (others' votes are never shown)."""
+    vote = EdgeVote.objects.filter(user=user, edge=edge).first()
+    if vote is None:
+        return None
+    return {
+        "edge": edge.key,
+        "strength": vote.strength,
+        "edge_revision": vote.edge_revision,
+        "current_revision": edge.revision,
+        "stale": vote.edge_revision < edge.revision,
+        "updated_at": vote.updated_at,
+    }
+
+
+def edge_strengths(*, edges: list[Edge], user=None) -> dict[int, dict]:
+    """Each edge's pooled strength as others may see it, in two queries whatever the
+    number of edges (their votes, their voters' standing): {edge id: summary}.
+
+    The summary: `n` votes; `strength`, pooled as the ranking pools it
+    (ranking.pooled_strength: each vote weighed by its voter's standing on the map, the
+    author's weight counting as pseudo-votes), None below the privacy floor;
+    `member_n` and `member_strength`, the map's owner and admitted members alone (None
+    below the floor, or while the other voters are fewer than the floor: the difference
+    would give theirs away); `author_weight`; and, for `user`, their own vote
+    (`mine`: {strength, edge_revision, stale}, else None), shown to them only.
+    """
+    if not edges:
+        return {}
+    by_id = {e.pk: e for e in edges}
+    votes: dict[int, list[tuple[int, float, int]]] = defaultdict(list)
+    for edge_id, user_id, strength, revision in EdgeVote.objects.filter(
+        edge_id__in=list(by_id)
+    ).values_list("edge_id", "user_id", "strength", "edge_revision"):
+        votes[edge_id].append((user_id, strength, revision))
+    map_ids = {e.map_id for e in edges}
+    voters = {user_id for rows in votes.values() for user_id, _, _ in rows}
+    # One map in practice (a page's edges, or one edge): one query each.
+    standings = {map_id: map_standing(map_id=map_id, voters=voters) for map_id in map_ids}
+    me = user.pk if user is not None and user.is_authenticated else None
+    out = {}
+    for pk, edge in by_id.items():
+        rows = votes.get(pk, [])
+        standing = standings[edge.map_id]
+        strengths = [s for _, s, _ in rows]
+        weights = [standing.weight(u) for u, _, _ in rows]
+        members = [s for u, s, _ in rows if standing.is_member(u)]
+        n, member_n = len(rows), len(members)
+        withheld = statistics_withheld(n)
+        member_hidden = statistics_withheld(member_n) or (
+            member_n > 0 and statistics_withheld(n - member_n)
+        )
+        mine = next(
+            (
+                {"strength": s, "edge_revision": r, "stale": r < edge.revision}
+                for u, s, r in rows
+                if u == me
+            ),
+            None,
+        )
+        out[pk] = {
+            "edge": edge.key,
+            "n": n,
+            "withheld": withheld,
+            "strength": None
+            if withheld
+            else ranking.pooled_strength(strengths, weights, edge.weight),
+            "member_n": member_n,
+            "member_strength": None
+            if member_hidden
+            else ranking.pooled_strength(members, None, edge.weight),
+            "author_weight": edge.weight,
+            "privacy_floor": privacy_floor(),
+            "mine": mine,
+        }
+    return out
+
+
+def edge_strength(*, edge: Edge, user=None) -> dict:
+    """One edge's pooled strength (edge_strengths)."""
+    return edge_strengths(edges=[edge], user=user)[edge.pk]
+
+
 def map_credences(*, map_id: int) -> dict[str, tuple[float | None, int]]:
     """Aggregated community credence and vote count of every node (by key), for exports.
 
@@ -514,8 +661,6 @@ def ranking_runs(*, map: Map) -> list[RankingRun]:
 
 
 def _edge_index(map_id: int) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
-    from collections import defaultdict
-
     out_edges: dict[str, set[str]] = defaultdict(set)
     in_edges: dict[str, set[str]] = defaultdict(set)
     for s, t in Edge.objects.filter(map_id=map_id, kind__in=("supports", "undermines")).values_list(

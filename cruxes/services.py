@@ -1,4 +1,4 @@
-"""Writes of credences and ranking runs."""
+"""Writes of credences, edge strengths and ranking runs."""
 
 import logging
 import time
@@ -9,13 +9,22 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
-from claims.models import Map, Node
+from claims.models import Edge, EdgeKind, Map, Node
 from claims.services.bulk import rows_insert
 from claims.services.maps import map_graph_changed
-from core.errors import NotFound
+from core.errors import NotFound, ValidationFailed
 from core.validation import check_probability
 from cruxes import ranking
-from cruxes.models import CruxScore, RankingRun, RunStatus, Vote, VoteAction
+from cruxes.models import (
+    STRENGTH_MAX,
+    STRENGTH_MIN,
+    CruxScore,
+    EdgeVote,
+    RankingRun,
+    RunStatus,
+    Vote,
+    VoteAction,
+)
 from cruxes.ranking.semantics import TIE_DECIMALS
 from cruxes.ranking.types import gc_paused
 from cruxes.selectors import ranking_inputs
@@ -150,6 +159,161 @@ def vote_withdraw(*, user: AbstractBaseUser, node: Node) -> None:
             vote=vote,
             action=VoteAction.WITHDRAW.value,
             previous=vote.credence,
+            version=version,
+            stamp=stamp,
+        )
+
+
+# ---- edge votes: a strength in [0, 1] per person and edge ----------------------------
+
+
+def check_strength(value: object, *, field: str = "strength") -> float:
+    """An edge's strength: a real number in [0, 1], both ends allowed (booleans, strings,
+    NaN and infinities refused)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValidationFailed(
+            f"{field} must be a number between {STRENGTH_MIN:g} and {STRENGTH_MAX:g}",
+            fields={field: ["must be a number"]},
+        )
+    # Compared as given: an int too large for a float must not reach float() (an
+    # OverflowError); NaN fails every comparison, infinities are out of range.
+    if not STRENGTH_MIN <= value <= STRENGTH_MAX:
+        shown = f"{value:.6g}" if isinstance(value, float) or abs(value) < 10**20 else "(huge)"
+        raise ValidationFailed(
+            f"{field} {shown} is outside [{STRENGTH_MIN:g}, {STRENGTH_MAX:g}] (0 % to 100 %)",
+            fields={field: [f"must be between {STRENGTH_MIN:g} and {STRENGTH_MAX:g}"]},
+        )
+    return float(value)
+
+
+def _lock_edge(edge: Edge) -> int:
+    """Lock the edge's row until commit and return its current revision (NotFound if it
+    was deleted meanwhile). FOR NO KEY UPDATE, as _lock_node: the votes and edits of one
+    edge serialise, rows that merely reference it (its votes, sources, undercuts) do not
+    wait."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT revision FROM claims_edge WHERE id = %s"  # noqa: S608 (a constant clause)
+            + _for_update(no_key=True),
+            [edge.pk],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise NotFound(f"the edge '{edge.key}' no longer exists")
+    return row[0]
+
+
+def _lock_edge_vote(*, user: AbstractBaseUser, edge: Edge) -> EdgeVote | None:
+    """The user's vote on the edge, locked; read after _lock_edge (see _lock_vote)."""
+    votes = EdgeVote.objects.raw(
+        "SELECT * FROM cruxes_edgevote WHERE user_id = %s AND edge_id = %s"  # noqa: S608
+        + _for_update(),
+        [user.pk, edge.pk],
+    )
+    return next(iter(votes), None)
+
+
+def _edge_node_keys(edge: Edge) -> list[str]:
+    """The nodes an edge vote bears on, for the map's change log (the ranking diff's
+    "why"): the edge's two ends; for an undercut, its source and the ends of the
+    argument it attacks."""
+    if edge.kind == EdgeKind.UNDERCUTS and edge.target_edge_id is not None:
+        attacked = edge.target_edge
+        return [edge.source.key, attacked.source.key, attacked.target.key]
+    return [edge.source.key, edge.target.key]
+
+
+def _edge_history_add(
+    cursor, *, vote: EdgeVote, action: str, previous: float | None, version: int, stamp
+) -> None:
+    cursor.execute(
+        "INSERT INTO cruxes_edgevotehistory (user_id, edge_id, action, strength,"
+        " previous_strength, edge_revision, graph_version, created_at)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+        [
+            vote.user_id,
+            vote.edge_id,
+            action,
+            None if action == VoteAction.WITHDRAW else vote.strength,
+            previous,
+            vote.edge_revision,
+            version,
+            stamp,
+        ],
+    )
+
+
+@transaction.atomic
+def edge_vote_cast(*, user: AbstractBaseUser, edge: Edge, strength: object) -> EdgeVote:
+    """Create or change `user`'s strength of `edge`; every change is kept in
+    EdgeVoteHistory, bumps the map's version and schedules the recompute.
+
+    The strength: "if the source turned out true rather than false, how far would it
+    move the target?" (for an undercut: how far the undercutter, if true, defeats the
+    inference), from 0 to 1. Who may vote is the caller's check (Need.VOTE); how much
+    the vote weighs is the voter's standing on the map (cruxes.standing), read when the
+    ranking is computed.
+    """
+    strength = check_strength(strength)
+    # The keys the change log names, read before any write (the caller's select_related
+    # makes this free; the edge's ends cannot change while it exists).
+    node_keys = _edge_node_keys(edge)
+    revision = _lock_edge(edge)
+    vote = _lock_edge_vote(user=user, edge=edge)
+    if vote is not None and vote.strength == strength and vote.edge_revision == revision:
+        return vote  # nothing changed: no new version, no recompute
+    now = timezone.now()
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    previous = None if vote is None else vote.strength
+    with connection.cursor() as cursor:
+        if vote is None:
+            vote = EdgeVote(user_id=user.pk, edge_id=edge.pk, created_at=now)
+            cursor.execute(
+                "INSERT INTO cruxes_edgevote"
+                " (user_id, edge_id, strength, edge_revision, created_at, updated_at)"
+                " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
+                [user.pk, edge.pk, strength, revision, stamp, stamp],
+            )
+            vote.pk = cursor.fetchone()[0]
+            vote._state.adding = False
+        else:
+            cursor.execute(
+                "UPDATE cruxes_edgevote SET strength = %s, edge_revision = %s, updated_at = %s"
+                " WHERE id = %s",
+                [strength, revision, stamp, vote.pk],
+            )
+        vote.strength, vote.edge_revision, vote.updated_at = strength, revision, now
+        # "vote_..." like the node votes': the ranking diff never says who or when.
+        version = map_graph_changed(
+            map_id=edge.map_id, action="vote_edge_cast", node_keys=node_keys, user=user
+        )
+        action = VoteAction.CAST if previous is None else VoteAction.CHANGE
+        _edge_history_add(
+            cursor, vote=vote, action=action.value, previous=previous, version=version, stamp=stamp
+        )
+    return vote
+
+
+@transaction.atomic
+def edge_vote_withdraw(*, user: AbstractBaseUser, edge: Edge) -> None:
+    """Withdraw `user`'s strength of `edge` (NotFound when there is none)."""
+    node_keys = _edge_node_keys(edge)
+    revision = _lock_edge(edge)
+    vote = _lock_edge_vote(user=user, edge=edge)
+    if vote is None:
+        raise NotFound("you have no vote on this edge")
+    stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM cruxes_edgevote WHERE id = %s", [vote.pk])
+        version = map_graph_changed(
+            map_id=edge.map_id, action="vote_edge_withdraw", node_keys=node_keys, user=user
+        )
+        vote.edge_revision = revision
+        _edge_history_add(
+            cursor,
+            vote=vote,
+            action=VoteAction.WITHDRAW.value,
+            previous=vote.strength,
             version=version,
             stamp=stamp,
         )

@@ -1,4 +1,5 @@
-"""The votes app's side of claims.hooks: a map file's votes and an export's credences.
+"""The votes app's side of claims.hooks: a map file's node and edge votes, an export's
+credences.
 
 claims imports and exports whole maps, votes included, without importing this
 app; CruxesConfig.ready registers `VOTE_STORE` with claims.hooks.
@@ -12,7 +13,7 @@ from django.contrib.auth.hashers import make_password
 
 from claims.selectors import code_point_order
 from claims.services.bulk import rows_insert
-from cruxes.models import Vote, VoteAction, VoteHistory
+from cruxes.models import EdgeVote, EdgeVoteHistory, Vote, VoteAction, VoteHistory
 
 BATCH_SIZE = 5000  # voter accounts per bulk_create
 EXPORT_FETCH_ROWS = 5000
@@ -92,6 +93,68 @@ class VoteStore:
 
     def votes_count(self, *, map_id: int) -> int:
         return Vote.objects.filter(node__map_id=map_id).count()
+
+    def edge_votes_import(
+        self,
+        *,
+        map_id: int,
+        edge_votes: list[dict],
+        edge_ids: dict[str, int],
+        now: datetime,
+        progress: Callable[..., None],
+    ) -> None:
+        """The file's edge votes and their history rows, in bulk (in the import's transaction)."""
+        user_ids = _users_by_name({v["user"] for v in edge_votes})
+        rows_insert(
+            EdgeVote,
+            ("user_id", "edge_id", "strength", "edge_revision", "created_at", "updated_at"),
+            (
+                (user_ids[v["user"]], edge_ids[v["edge"]], v["strength"], 1, now, now)
+                for v in edge_votes
+            ),
+            total=len(edge_votes),
+        )
+        rows_insert(
+            EdgeVoteHistory,
+            (
+                "user_id",
+                "edge_id",
+                "action",
+                "strength",
+                "previous_strength",
+                "edge_revision",
+                "graph_version",
+                "created_at",
+            ),
+            (
+                (
+                    user_ids[v["user"]],
+                    edge_ids[v["edge"]],
+                    VoteAction.CAST.value,
+                    v["strength"],
+                    None,
+                    1,
+                    1,
+                    now,
+                )
+                for v in edge_votes
+            ),
+            total=len(edge_votes),
+            stage="edge votes",
+            progress=progress,
+        )
+
+    def edge_votes_export(self, *, map_id: int) -> Iterator[dict]:
+        for edge, user, strength in (
+            EdgeVote.objects.filter(edge__map_id=map_id)
+            .order_by(code_point_order("edge__key"), code_point_order("user__username"))
+            .values_list("edge__key", "user__username", "strength")
+            .iterator(chunk_size=EXPORT_FETCH_ROWS)
+        ):
+            yield {"edge": edge, "user": user, "strength": strength}
+
+    def edge_votes_count(self, *, map_id: int) -> int:
+        return EdgeVote.objects.filter(edge__map_id=map_id).count()
 
     def credences_shown(self, *, map_id: int) -> dict[str, tuple[float | None, int]]:
         from cruxes.selectors import map_credences

@@ -1,4 +1,4 @@
-"""AIF JSON (as AIFdb and OVA write it) to and from argmap JSON v1.
+"""AIF JSON (as AIFdb and OVA write it) to and from argmap JSON (version 2).
 
 Pure Python (no Django)::
 
@@ -21,8 +21,22 @@ Import (``aif_to_argmap``)
 * Each RA node makes every premise (an I-node with an edge into the RA)
   ``supports`` every conclusion (an I-node the RA has an edge to); a CA node
   makes its sources ``undermines`` its targets; an MA node makes them
-  ``related``. An RA/CA/MA without an I-node on either side (for instance a CA
-  that undercuts an RA) is skipped and counted as ``"RA (incomplete)"`` etc.
+  ``related``. An RA/CA/MA without an I-node on either side is skipped and
+  counted as ``"RA (incomplete)"`` etc. (a CA with premises whose only targets
+  are S-nodes is not: see undercuts).
+* Linked premises: the edges an RA node with two or more premises makes into one
+  conclusion form a linked group (``group``: ``ra-<nodeID slugified>``, plus the
+  conclusion's id when the RA has several). When one of them cannot be made
+  (a self-loop, or an edge another S-node already made) the group is left out and
+  counted as ``"RA linked group (overlaps other edges)"``.
+* Undercuts: a CA node whose target is an RA node makes each of its premises
+  ``undercuts`` each supports edge that RA stands for (``target_edge``), after all
+  other edges. What argmap cannot hold is skipped and counted per (premise,
+  attacked S-node): an attack on a CA, an MA or a PA (``"undercut of a CA"``...),
+  on an RA that made no edge (``"undercut of an incomplete RA"``), and an undercut
+  that would close a cycle through undercuts or whose undercutter is the attacked
+  edge's own conclusion (``"undercut (cycle)"``); a second undercut of the same
+  edge by the same node counts as ``"duplicate edge"``.
 * PA, L, YA, TA and every other node type are skipped and counted by type; edges
   from or to skipped nodes are ignored, and so are edges between two I-nodes
   (AIF relates I-nodes only through S-nodes).
@@ -35,7 +49,8 @@ Import (``aif_to_argmap``)
   duplicates across S-nodes are merged, so it bounds the work too). The check
   that keeps ``subframe_of`` edges free of cycles does at most
   ``MAX_CYCLE_CHECK_STEPS`` steps (only edges that could close a cycle cost any).
-  Passing a bound raises ``AifFormatError`` naming the S-node and the numbers.
+  Passing a bound raises ``AifFormatError`` naming the S-node and the numbers;
+  undercuts count the same way (premises x attacked edges, per CA node and in all).
 * An edge naming a node that does not exist, a missing nodeID/type/fromID/toID,
   a duplicate nodeID or a wrong top-level shape raise ``AifFormatError`` with
   every problem as ``"<path>: <message>"``. OVA3 files, which wrap the AIF in
@@ -49,14 +64,20 @@ Export (``argmap_to_aif``)
   and the text when there is one (just the text when it already starts with the
   title, as it does for maps imported from AIF).
 * Each ``supports`` edge becomes ``source -> RA -> target``, each ``undermines``
-  edge a CA node, each ``related`` and ``subframe_of`` edge an MA node.
+  edge a CA node, each ``related`` and ``subframe_of`` edge an MA node; a linked
+  group is one RA (or CA) node with all its premises; an undercut is a CA node
+  from the undercutter to the S-node of the edge it attacks.
 * argmap's own data rides along in an ``"argmap"`` extension key that AIF tools
   ignore: I-nodes get ``{"id", "kind", "category", "title", "text", "prior"}``
-  (plus ``"credence"`` when ``credences`` has the node), S-nodes
-  ``{"kind", "weight"}``. The importer reads it back, so argmap -> AIF -> argmap
-  keeps node ids, kinds, categories, titles, texts and priors and every edge
-  with its kind and weight (subframe_of included; when the extension is absent
-  an MA becomes ``related``). Not carried: sources, votes, the map's own
+  (plus ``"credence"`` when ``credences`` has the node), the S-node of one edge
+  ``{"kind", "weight", "id", "rationale"}``, that of a group ``{"kind", "group",
+  "edges": [{"id", "source", "weight", "rationale"}, ...]}`` and an undercut's CA
+  ``{"kind": "undercuts", "weight", "id", "rationale", "target_edge"}``. The
+  importer reads it back, so argmap -> AIF -> argmap keeps node ids, kinds,
+  categories, titles, texts and priors and every edge with its id, kind, weight,
+  rationale and group, undercuts included (subframe_of too; when the extension is
+  absent an MA becomes ``related``, and an undercut of an undermines edge, a CA
+  attacking a CA, is skipped). Not carried: sources, votes, the map's own
   attributes (the importer takes slug and title as arguments) and credences
   (written for other tools, not read back).
 """
@@ -72,6 +93,7 @@ from typing import Any
 
 import networkx as nx
 
+from claims.edge_keys import default_edge_key
 from claims.formats.argmap import MAX_EDGES, MAX_NODES
 
 MAX_AIF_NODES = 1_000_000  # every AIF node, dialogue layer included
@@ -110,6 +132,10 @@ _S_KINDS = {"RA": "supports", "CA": "undermines", "MA": "related"}
 _S_NODE_OF = {"supports": "RA", "undermines": "CA", "related": "MA", "subframe_of": "MA"}
 # The scheme names AIFdb gives its default inference, conflict and rephrase.
 _S_TEXT = {"RA": "Default Inference", "CA": "Default Conflict", "MA": "Default Rephrase"}
+# The scheme nodes a CA may attack (an undercut when it is an RA).
+_S_NODE_TYPES = frozenset({"RA", "CA", "MA", "PA"})
+ARGUMENT_KINDS = ("supports", "undermines")
+UNDERCUTS = "undercuts"
 
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 _UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
@@ -434,11 +460,13 @@ def _s_node_fields(kind: str, ext: dict[str, Any] | None) -> tuple[str, float, b
 
 def _s_node_sides(
     edges: list[dict], by_key: dict[str, dict]
-) -> tuple[dict[str, dict[str, None]], dict[str, dict[str, None]]]:
-    """(premises, conclusions) of every RA/CA/MA node: its I-nodes on either side,
-    each once, in the order the edges first name them."""
+) -> tuple[dict[str, dict[str, None]], dict[str, dict[str, None]], dict[str, dict[str, None]]]:
+    """(premises, conclusions, attacked) of every RA/CA/MA node: its I-nodes on either
+    side and, for a CA, the S-nodes it attacks (undercuts), each once, in the order the
+    edges first name them."""
     premises_of: dict[str, dict[str, None]] = {}
     conclusions_of: dict[str, dict[str, None]] = {}
+    attacked_of: dict[str, dict[str, None]] = {}
     for edge in edges:
         source, target = _node_key(edge["fromID"]), _node_key(edge["toID"])
         source_type, target_type = by_key[source].get("type"), by_key[target].get("type")
@@ -446,7 +474,9 @@ def _s_node_sides(
             premises_of.setdefault(target, {})[source] = None
         elif target_type == "I" and source_type in _S_KINDS:
             conclusions_of.setdefault(source, {})[target] = None
-    return premises_of, conclusions_of
+        elif source_type == "CA" and target_type in _S_NODE_TYPES:
+            attacked_of.setdefault(source, {})[target] = None
+    return premises_of, conclusions_of, attacked_of
 
 
 def _check_expansion(
@@ -571,19 +601,255 @@ class _CycleCheck:
         return False
 
 
+# ---------------------------------------------------- edge ids, groups and undercuts
+
+
+RATIONALE_MAX = 2000
+
+
+def _fallback_id(base: str, taken: set[str]) -> str:
+    """base, or base with a number appended, not yet in taken (at most ID_MAX characters)."""
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        suffix = f"-{n}"
+        candidate = base[: ID_MAX - len(suffix)] + suffix
+    return candidate
+
+
+class _EdgeIds:
+    """Unique edge ids: the extension's where usable, else argmap's default one."""
+
+    def __init__(self) -> None:
+        self.taken: set[str] = set()
+
+    def take(self, wanted: Any, source: str, kind: str, end: str) -> str:
+        if isinstance(wanted, str) and _KEY.match(wanted) and wanted not in self.taken:
+            chosen = wanted
+        else:
+            chosen = _fallback_id(default_edge_key(source, kind, end), self.taken)
+        self.taken.add(chosen)
+        return chosen
+
+
+class _GroupIds:
+    """Unique linked-group ids: the extension's where usable, else one from the S-node."""
+
+    def __init__(self) -> None:
+        self.taken: set[str] = set()
+
+    def take(self, wanted: str | None, s_key: str, several: bool, target: str) -> str:
+        if wanted is not None and wanted not in self.taken and not several:
+            chosen = wanted
+        else:
+            stem = _slug(s_key)
+            base = f"ra-{stem}" if stem else f"ra-{_hashed(s_key)[:10]}"
+            if several:  # one group per conclusion of the S-node
+                base = f"{base}-{target}"
+            if len(base) > ID_MAX - 4:
+                base = f"ra-{_hashed(s_key + chr(0) + target)[:10]}"
+            chosen = _fallback_id(base, self.taken)
+        self.taken.add(chosen)
+        return chosen
+
+
+def _wanted_group(ext: dict[str, Any] | None) -> str | None:
+    group = ext.get("group") if ext else None
+    return group if isinstance(group, str) and _KEY.match(group) else None
+
+
+def _edge_fields(value: Any) -> dict[str, Any] | None:
+    """id, weight and rationale of one edge from the extension, or None if one is unusable."""
+    if not isinstance(value, dict):
+        return None
+    fields: dict[str, Any] = {}
+    if "id" in value:
+        if not (isinstance(value["id"], str) and _KEY.match(value["id"])):
+            return None
+        fields["id"] = value["id"]
+    if "weight" in value:
+        weight = _number(value["weight"])
+        if weight is None or not 0.0 <= weight <= 1.0:
+            return None
+        fields["weight"] = weight
+    if "rationale" in value:
+        rationale = value["rationale"]
+        if not (
+            isinstance(rationale, str)
+            and len(rationale) <= RATIONALE_MAX
+            and not _UNSAFE.search(rationale)
+        ):
+            return None
+        fields["rationale"] = rationale
+    return fields
+
+
+class _PerEdge:
+    """What the extension says about each edge an S-node stands for.
+
+    argmap writes ``{"id", "weight", "rationale"}`` on the S-node of one edge, and
+    ``{"group", "edges": [{"id", "source", "weight", "rationale"}, ...]}`` on the S-node
+    of a linked group (one entry per premise, by the premise's argmap id).
+    """
+
+    def __init__(self, ext: dict[str, Any] | None, one_edge: bool) -> None:
+        self.bad = False
+        self.by_source: dict[str, dict[str, Any]] = {}
+        self.single: dict[str, Any] = {}
+        if ext is None:
+            return
+        listed = ext.get("edges")
+        if listed is not None:
+            if not isinstance(listed, list):
+                self.bad = True
+                return
+            for item in listed:
+                fields = _edge_fields(item)
+                source = item.get("source") if isinstance(item, dict) else None
+                if fields is None or not isinstance(source, str):
+                    self.bad = True
+                    continue
+                self.by_source[source] = fields
+            return
+        fields = _edge_fields({k: ext[k] for k in ("id", "rationale") if k in ext})
+        if fields is None:
+            self.bad = True
+        elif one_edge:
+            self.single = fields
+
+    def of(self, source: str) -> dict[str, Any]:
+        return self.by_source.get(source, self.single)
+
+
+def _undercuts_add(
+    nodes: list[dict],
+    by_key: dict[str, dict],
+    premises_of: Mapping[str, Mapping[str, None]],
+    attacked_of: Mapping[str, Mapping[str, None]],
+    made_by: Mapping[str, list[int]],
+    ids: Mapping[str, str],
+    out_edges: list[dict],
+    edge_ids: _EdgeIds,
+    skipped: Counter,
+    bad_extension: set[str],
+    prefix: str,
+) -> None:
+    """A CA attacking an RA undercuts each edge the RA stands for (after all other edges).
+
+    What argmap cannot hold is skipped and counted per (undercutter, attacked S-node):
+    an attack on a CA, an MA or a PA (argmap's own export marks its undercuts of
+    undermines edges, which are CA nodes, in the extension: those are kept), an attack
+    on an RA that made no edge, an undercut closing a cycle (``undercut (cycle)``).
+    """
+    total = len(out_edges)
+    planned: list[tuple[str, int, dict[str, Any]]] = []  # (undercutter, attacked edge, fields)
+    for i, node in enumerate(nodes):
+        if node["type"] != "CA":
+            continue
+        key = _node_key(node["nodeID"])
+        attacked, premises = attacked_of.get(key), premises_of.get(key)
+        if not attacked or not premises:
+            continue
+        ext = _extension(node)
+        own: dict[str, Any] = {}
+        marked = ext is not None and ext.get("kind") == UNDERCUTS
+        if marked:
+            fields = _edge_fields({k: ext[k] for k in ("id", "weight", "rationale") if k in ext})
+            wanted = ext.get("target_edge")
+            if fields is None or not (wanted is None or isinstance(wanted, str)):
+                bad_extension.add(key)
+            else:
+                own = {**fields, "target_edge": wanted}
+        pairs = []
+        for s_key in attacked:
+            s_type = by_key[s_key]["type"]
+            if s_type != "RA" and not (s_type == "CA" and own.get("target_edge")):
+                article = "an" if s_type[0] in "AEIMO" else "a"
+                skipped[f"undercut of {article} {s_type}"] += len(premises)
+                continue
+            edges = [
+                n
+                for n in dict.fromkeys(made_by.get(s_key, ()))
+                if out_edges[n]["kind"] in ARGUMENT_KINDS
+                and own.get("target_edge") in (None, out_edges[n]["id"])
+            ]
+            if not edges:
+                skipped[f"undercut of an incomplete {s_type}"] += len(premises)
+                continue
+            pairs.extend(edges)
+        count = len(premises) * len(pairs)
+        if count > MAX_EDGES_PER_SNODE:
+            raise AifFormatError(
+                [
+                    f"{prefix}nodes[{i}]: CA node {_show(key)} would make {count} undercuts "
+                    f"({len(premises)} premises x {len(pairs)} attacked edges); one S-node may "
+                    f"make at most {MAX_EDGES_PER_SNODE}"
+                ]
+            )
+        total += count
+        if total > MAX_EDGES:
+            raise AifFormatError(
+                [
+                    f"{prefix}nodes[{i}]: too many edges: with the undercuts of CA node "
+                    f"{_show(key)} the map would have {total} edges, argmap takes at most "
+                    f"{MAX_EDGES}"
+                ]
+            )
+        planned.extend((ids[premise], n, own) for premise in premises for n in pairs)
+    if not planned:
+        return
+
+    # No cycle through undercuts: u undercutting a -> b makes b depend on u as on a.
+    candidates: dict[str, list[str]] = {}
+    for edge in out_edges:
+        if edge["kind"] in ARGUMENT_KINDS:
+            candidates.setdefault(edge["source"], []).append(edge["target"])
+    for source, n, _ in planned:
+        candidates.setdefault(source, []).append(out_edges[n]["target"])
+    cycles = _CycleCheck(candidates)
+    for edge in out_edges:
+        if edge["kind"] in ARGUMENT_KINDS:
+            cycles.add(edge["source"], edge["target"])
+    seen: set[tuple[str, str]] = set()
+    for source, n, own in planned:
+        attacked = out_edges[n]
+        if (source, attacked["id"]) in seen:
+            skipped["duplicate edge"] += 1
+            continue
+        end = attacked["target"]
+        if source == end or cycles.would_close(source, end, f"{prefix}nodes"):
+            skipped["undercut (cycle)"] += 1
+            continue
+        seen.add((source, attacked["id"]))
+        cycles.add(source, end)
+        out_edges.append(
+            {
+                "id": edge_ids.take(own.get("id"), source, UNDERCUTS, attacked["id"]),
+                "source": source,
+                "target": None,
+                "target_edge": attacked["id"],
+                "kind": UNDERCUTS,
+                "weight": own.get("weight", 1.0),
+                "rationale": own.get("rationale", ""),
+                "group": None,
+            }
+        )
+
+
 # --------------------------------------------------------------------------- import
 
 
 def aif_to_argmap(
     data: dict, *, slug: str, title: str | None = None
 ) -> tuple[dict, dict[str, int]]:
-    """Convert parsed AIF JSON into an argmap v1 document.
+    """Convert parsed AIF JSON into an argmap v2 document.
 
     Returns (document, skipped): the document passes ``validate()`` (given a
     valid ``slug`` and ``title``); ``skipped`` counts what was left out, by AIF
     node type (``"L"``, ``"YA"``, ``"TA"``, ``"PA"``...), ``"RA (incomplete)"``
     (likewise CA, MA) for S-nodes without an I-node on one side,
-    ``"self-loop"``, ``"duplicate edge"`` and ``"argmap extension (invalid)"``
+    ``"self-loop"``, ``"duplicate edge"``, the linked groups and undercuts argmap
+    cannot hold (see the module docstring) and ``"argmap extension (invalid)"``
     (AIF nodes with an extension value that could not be used). Raises AifFormatError when
     the data is not AIF (see the module docstring).
     """
@@ -625,11 +891,14 @@ def aif_to_argmap(
 
     # The I-nodes on each side of every S-node (each once, in the order first seen),
     # then the bounds on what they expand to, before any edge is made.
-    premises_of, conclusions_of = _s_node_sides(edges, by_key)
+    premises_of, conclusions_of, attacked_of = _s_node_sides(edges, by_key)
     _check_expansion(nodes, premises_of, conclusions_of, prefix)
 
     out_edges: list[dict] = []
-    seen: set[tuple[str, str, str]] = set()
+    seen: dict[tuple[str, str, str], int] = {}  # (source, target, kind) -> index in out_edges
+    edge_ids = _EdgeIds()
+    groups = _GroupIds()
+    made_by: dict[str, list[int]] = {}  # S-node key -> the edges it stands for
     cycles = _CycleCheck(_subframe_candidates(nodes, premises_of, conclusions_of, ids, kinds))
     for i, node in enumerate(nodes):
         key = _node_key(node["nodeID"])
@@ -641,16 +910,27 @@ def aif_to_argmap(
             continue
         premises, conclusions = premises_of.get(key), conclusions_of.get(key)
         if not premises or not conclusions:
-            skipped[f"{kind} (incomplete)"] += 1
-            continue
-        edge_kind, weight, bad = _s_node_fields(kind, _extension(node))
-        if bad:
+            if not (kind == "CA" and premises and attacked_of.get(key)):
+                skipped[f"{kind} (incomplete)"] += 1
+            continue  # a CA attacking S-nodes only: its undercuts come below
+        ext = _extension(node)
+        edge_kind, weight, bad = _s_node_fields(kind, ext)
+        per_edge = _PerEdge(ext, len(premises) == 1 and len(conclusions) == 1)
+        if bad or per_edge.bad:
             bad_extension.add(key)
-        for premise in premises:
-            for conclusion in conclusions:
-                source, target = ids[premise], ids[conclusion]
+        # Several premises of one inference (or of one conflict, as argmap writes a
+        # linked group of undermines edges) form a linked group per conclusion.
+        linked = len(premises) > 1 and (kind == "RA" or _wanted_group(ext) is not None)
+        made = made_by.setdefault(key, [])
+        for conclusion in conclusions:
+            target = ids[conclusion]
+            members: list[int] = []
+            complete = True
+            for premise in premises:
+                source = ids[premise]
                 if source == target:
                     skipped["self-loop"] += 1
+                    complete = False
                     continue
                 this_kind = edge_kind
                 if this_kind == "subframe_of" and (
@@ -663,26 +943,64 @@ def aif_to_argmap(
                 triple = (source, target, this_kind)
                 if triple in seen:
                     skipped["duplicate edge"] += 1
+                    made.append(seen[triple])
+                    complete = False
                     continue
-                seen.add(triple)
+                seen[triple] = len(out_edges)
                 if this_kind == "subframe_of":
                     cycles.add(source, target)
+                own = per_edge.of(source)
+                made.append(len(out_edges))
+                members.append(len(out_edges))
                 out_edges.append(
-                    {"source": source, "target": target, "kind": this_kind, "weight": weight}
+                    {
+                        "id": edge_ids.take(own.get("id"), source, this_kind, target),
+                        "source": source,
+                        "target": target,
+                        "kind": this_kind,
+                        "weight": own.get("weight", weight),
+                        "rationale": own.get("rationale", ""),
+                        "group": None,
+                    }
                 )
+            if not linked:
+                continue
+            if complete and len(members) > 1:
+                group = groups.take(_wanted_group(ext), key, len(conclusions) > 1, target)
+                for member in members:
+                    out_edges[member]["group"] = group
+            else:
+                skipped[f"{kind} linked group (overlaps other edges)"] += 1
+
+    _undercuts_add(
+        nodes,
+        by_key,
+        premises_of,
+        attacked_of,
+        made_by,
+        ids,
+        out_edges,
+        edge_ids,
+        skipped,
+        bad_extension,
+        prefix,
+    )
 
     if bad_extension:
         skipped["argmap extension (invalid)"] = len(bad_extension)
 
     counts = Counter(e["kind"] for e in out_edges)
+    linked = len({e["group"] for e in out_edges if e["group"] is not None})
     description = (
         f"Imported from AIF (Argument Interchange Format): {len(out_nodes)} I-nodes, "
         f"{counts['supports']} supports (RA), {counts['undermines']} undermines (CA), "
-        f"{counts['related']} related and {counts['subframe_of']} subframe_of (MA)."
+        f"{counts['related']} related and {counts['subframe_of']} subframe_of (MA), "
+        f"{linked} linked groups (RA with several premises) and {counts[UNDERCUTS]} "
+        "undercuts (CA attacking an RA)."
     )
     doc = {
         "format": "argmap",
-        "version": 1,
+        "version": 2,
         "map": {
             "slug": slug,
             "title": _shorten(" ".join((title or "").split()), TITLE_MAX) or DEFAULT_TITLE,
@@ -707,13 +1025,28 @@ def _i_node_text(title: str, text: str) -> str:
     return f"{title}\n\n{text}"
 
 
+def _edge_id(edge: Mapping[str, Any]) -> str:
+    if edge.get("id"):
+        return edge["id"]
+    undercut = edge["kind"] == UNDERCUTS
+    return default_edge_key(
+        edge["source"], edge["kind"], edge["target_edge"] if undercut else edge["target"]
+    )
+
+
+def _edge_order(edge: Mapping[str, Any]) -> str:
+    return _edge_id(edge)
+
+
 def argmap_to_aif(doc: dict, *, credences: dict[str, float] | None = None) -> dict:
     """Write an argmap document (validated, normalised) as AIF JSON (a dict).
 
     Nodes are written in id order as I-nodes ``"1"``, ``"2"``..., then one
-    S-node per edge in (source, target, kind) order, each with the ``argmap``
-    extension described in the module docstring. ``credences`` (node id ->
-    aggregated credence) adds ``"credence"`` to the I-nodes' extension.
+    S-node per edge in edge id order (one per linked group, where its first edge
+    comes), then one CA node per undercut, pointing at the S-node of the edge it
+    attacks; each with the ``argmap`` extension described in the module docstring.
+    ``credences`` (node id -> aggregated credence) adds ``"credence"`` to the
+    I-nodes' extension.
     """
     credences = credences or {}
     out_nodes: list[dict] = []
@@ -744,9 +1077,10 @@ def argmap_to_aif(doc: dict, *, credences: dict[str, float] | None = None) -> di
             {"nodeID": aif_id, "text": _i_node_text(title, text), "type": "I", EXTENSION: ext}
         )
 
-    for edge in sorted(doc.get("edges", ()), key=lambda e: (e["source"], e["target"], e["kind"])):
-        kind = edge["kind"]
-        s_type = _S_NODE_OF[kind]
+    def link(from_id: str, to_id: str) -> None:
+        out_edges.append({"edgeID": str(len(out_edges) + 1), "fromID": from_id, "toID": to_id})
+
+    def s_node(s_type: str, ext: dict[str, Any]) -> str:
         s_id = next_id()
         out_nodes.append(
             {
@@ -754,9 +1088,71 @@ def argmap_to_aif(doc: dict, *, credences: dict[str, float] | None = None) -> di
                 "text": _S_TEXT[s_type],
                 "type": s_type,
                 "scheme": _S_TEXT[s_type],
-                EXTENSION: {"kind": kind, "weight": float(edge.get("weight", 1.0))},
+                EXTENSION: ext,
             }
         )
-        for from_id, to_id in ((node_ids[edge["source"]], s_id), (s_id, node_ids[edge["target"]])):
-            out_edges.append({"edgeID": str(len(out_edges) + 1), "fromID": from_id, "toID": to_id})
+        return s_id
+
+    edges = sorted(doc.get("edges", ()), key=_edge_order)
+    members: dict[tuple[str, str, str], list[dict]] = {}  # (target, kind, group) -> edges
+    for edge in edges:
+        if edge.get("group") is not None and edge["kind"] in ARGUMENT_KINDS:
+            members.setdefault((edge["target"], edge["kind"], edge["group"]), []).append(edge)
+    s_node_of: dict[str, str] = {}  # edge id -> its S-node (what an undercut attacks)
+    for edge in edges:
+        kind = edge["kind"]
+        if kind == UNDERCUTS:
+            continue
+        grouped = members.get((edge.get("target"), kind, edge.get("group")))
+        if grouped is not None and len(grouped) > 1:
+            if _edge_id(grouped[0]) != _edge_id(edge):
+                continue  # written with the group's first edge
+            s_id = s_node(
+                _S_NODE_OF[kind],
+                {
+                    "kind": kind,
+                    "group": edge["group"],
+                    "edges": [
+                        {
+                            "id": _edge_id(member),
+                            "source": member["source"],
+                            "weight": float(member.get("weight", 1.0)),
+                            "rationale": member.get("rationale", ""),
+                        }
+                        for member in grouped
+                    ],
+                },
+            )
+            for member in grouped:
+                s_node_of[_edge_id(member)] = s_id
+                link(node_ids[member["source"]], s_id)
+            link(s_id, node_ids[edge["target"]])
+            continue
+        s_id = s_node(
+            _S_NODE_OF[kind],
+            {
+                "kind": kind,
+                "weight": float(edge.get("weight", 1.0)),
+                "id": _edge_id(edge),
+                "rationale": edge.get("rationale", ""),
+            },
+        )
+        s_node_of[_edge_id(edge)] = s_id
+        link(node_ids[edge["source"]], s_id)
+        link(s_id, node_ids[edge["target"]])
+    for edge in edges:
+        if edge["kind"] != UNDERCUTS:
+            continue
+        s_id = s_node(
+            "CA",
+            {
+                "kind": UNDERCUTS,
+                "weight": float(edge.get("weight", 1.0)),
+                "id": _edge_id(edge),
+                "rationale": edge.get("rationale", ""),
+                "target_edge": edge["target_edge"],
+            },
+        )
+        link(node_ids[edge["source"]], s_id)
+        link(s_id, s_node_of[edge["target_edge"]])
     return {"nodes": out_nodes, "edges": out_edges, "locutions": []}

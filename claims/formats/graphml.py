@@ -1,4 +1,4 @@
-"""argmap JSON v1 to GraphML, for graph tools (Gephi, yEd, Cytoscape, networkx).
+"""argmap JSON (v2) to GraphML, for graph tools (Gephi, yEd, Cytoscape, networkx).
 
 Pure Python (no Django); export only::
 
@@ -14,11 +14,15 @@ The map becomes a directed multigraph written by ``networkx.write_graphml``:
   ``credence`` (only on nodes that ``credences`` names; GraphML leaves the
   attribute out elsewhere);
 * one edge per argmap edge, its GraphML id the edge kind (so a pair with both a
-  ``supports`` and a ``related`` edge keeps both), with ``kind`` and ``weight``.
+  ``supports`` and a ``related`` edge keeps both), with ``kind``, ``weight``, ``id``
+  (the argmap edge id), ``rationale``, ``group`` and ``target_edge`` ("" when the
+  edge has none). GraphML edges join nodes, so an undercut (which attacks an edge)
+  runs from the undercutter to the attacked edge's target node, names the attacked
+  edge in ``target_edge`` and has its own id as its GraphML id.
 
-Nodes are written in id order and edges in (source, target, kind) order, so the
-output is deterministic. Sources and votes are not written. XML normalises line
-ends, so a carriage return in a text reads back as a newline.
+Nodes are written in id order and edges in edge id order, so the output is
+deterministic. Sources and votes are not written. XML normalises line ends, so a
+carriage return in a text reads back as a newline.
 """
 
 from __future__ import annotations
@@ -26,6 +30,17 @@ from __future__ import annotations
 import io
 
 import networkx as nx
+
+from claims.edge_keys import default_edge_key
+
+UNDERCUTS = "undercuts"
+
+
+def _edge_id(edge: dict) -> str:
+    if edge.get("id"):
+        return edge["id"]
+    end = edge.get("target_edge") if edge["kind"] == UNDERCUTS else edge.get("target")
+    return default_edge_key(edge["source"], edge["kind"], end)
 
 
 def argmap_to_graphml(doc: dict, *, credences: dict[str, float] | None = None) -> bytes:
@@ -52,13 +67,21 @@ def argmap_to_graphml(doc: dict, *, credences: dict[str, float] | None = None) -
         if credence is not None:
             attrs["credence"] = float(credence)
         graph.add_node(node["id"], **attrs)
-    for edge in sorted(doc.get("edges", ()), key=lambda e: (e["source"], e["target"], e["kind"])):
+    edges = sorted(doc.get("edges", ()), key=_edge_id)
+    target_of = {_edge_id(edge): edge.get("target") for edge in edges}
+    for edge in edges:
+        undercut = edge["kind"] == UNDERCUTS
+        target_edge = edge.get("target_edge") or ""
         graph.add_edge(
             edge["source"],
-            edge["target"],
-            key=edge["kind"],
+            target_of[target_edge] if undercut else edge["target"],
+            key=_edge_id(edge) if undercut else edge["kind"],
             kind=edge["kind"],
             weight=float(edge.get("weight", 1.0)),
+            id=_edge_id(edge),
+            rationale=edge.get("rationale") or "",
+            group=edge.get("group") or "",
+            target_edge=target_edge,
         )
     buffer = io.BytesIO()
     nx.write_graphml(graph, buffer, encoding="utf-8", prettyprint=True)

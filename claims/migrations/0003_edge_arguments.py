@@ -41,6 +41,7 @@ class Migration(migrations.Migration):
                 ("rationale", models.CharField(blank=True, default="", max_length=2000)),
                 ("weight", models.FloatField()),
                 ("group", models.CharField(blank=True, max_length=100, null=True)),
+                ("sources", models.JSONField(blank=True, default=list)),
                 ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={

@@ -1,4 +1,4 @@
-"""map_import: an argmap JSON v1 document into a new map, all or nothing.
+"""map_import: an argmap JSON document (version 2, or 1) into a new map, all or nothing.
 
 The rows are written in bulk: on PostgreSQL with COPY (one statement per table
 and batch, from an in-memory buffer, inside the import's transaction), elsewhere
@@ -8,15 +8,15 @@ one per row; docs/BENCHMARKS.md has the figures.
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, models, transaction
 from django.utils import timezone
 
 from claims import hooks
-from claims.edge_keys import default_edge_key
 from claims.formats import argmap as argmap_format
-from claims.models import Edge, Map, Node, NodeKind, Source
+from claims.models import Edge, EdgeKind, EdgeSource, Map, Node, NodeKind, Source
 from claims.services.bulk import Progress, rows_insert
 from claims.services.maps import map_graph_changed
 from core.errors import Conflict, UnsupportedFormat, ValidationFailed
@@ -30,6 +30,7 @@ class ImportResult:
     edges: int
     votes: int
     skipped: dict[str, int] = field(default_factory=dict)
+    edge_votes: int = 0
 
 
 def format_error_to_validation(error: argmap_format.ArgmapFormatError) -> ValidationFailed:
@@ -40,7 +41,7 @@ def format_error_to_validation(error: argmap_format.ArgmapFormatError) -> Valida
     first = error.problems[0] if error.problems else "invalid file"
     more = f" (and {len(error.problems) - 1} more problems)" if len(error.problems) > 1 else ""
     return ValidationFailed(
-        f"the file is not a valid argmap JSON v1 map: {first}{more}", fields=fields
+        f"the file is not a valid argmap JSON map: {first}{more}", fields=fields
     )
 
 
@@ -61,29 +62,45 @@ def _noop(stage: str, done: int, total: int) -> None:
 # ---------------------------------------------------------------------------- import
 
 
+def _rows_delete(model: type[models.Model], map_id: int) -> None:
+    """DELETE every row of `model` (Node or Edge) in the map, in one statement."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    column = connection.ops.quote_name(model._meta.get_field("map").column)
+    with connection.cursor() as cursor:
+        # Identifiers from the model's metadata; the value is a parameter.
+        cursor.execute(f"DELETE FROM {table} WHERE {column} = %s", [map_id])  # noqa: S608
+
+
 def _map_delete_in_bulk(the_map: Map) -> None:
     """Delete a map and its graph for --replace, a few statements per table.
 
-    Map.delete() lets the collector load every node as a model instance and
-    delete them a hundred at a time (about 20 s for 100k nodes). Here each
-    relation that cascades from Node is emptied with one DELETE first; then no
-    row refers to the nodes and they go in one statement; the map's own delete
-    (runs, changes, members) is small. Any other on_delete behaviour (a relation
-    added later with PROTECT or SET_NULL) falls back to the collector.
+    Map.delete() lets the collector load every node and edge as a model instance
+    and delete them a hundred at a time (about 20 s for 100k nodes). Here each
+    relation that cascades from Edge (sources, revisions, votes, undercuts) is
+    emptied with one DELETE, then the edges go in one statement (undercuts with
+    the edges they attack: foreign keys are checked at commit), then each relation
+    that cascades from Node, then the nodes; the map's own delete (runs, changes,
+    members) is small. Any other on_delete behaviour (a relation added later with
+    PROTECT or SET_NULL) falls back to the collector.
     """
+    edge_relations = [r for r in Edge._meta.related_objects if r.related_model is not Edge]
     relations = Node._meta.related_objects
-    if any(relation.on_delete is not models.CASCADE for relation in relations):
+    if any(
+        relation.on_delete is not models.CASCADE
+        for relation in (*Edge._meta.related_objects, *relations)
+    ):
         the_map.delete()
         return
+    for relation in edge_relations:
+        relation.related_model._base_manager.filter(
+            **{f"{relation.field.name}__map": the_map}
+        ).delete()
+    _rows_delete(Edge, the_map.pk)
     for relation in relations:
         relation.related_model._base_manager.filter(
             **{f"{relation.field.name}__map": the_map}
         ).delete()
-    table = connection.ops.quote_name(Node._meta.db_table)
-    column = connection.ops.quote_name(Node._meta.get_field("map").column)
-    with connection.cursor() as cursor:
-        # Identifiers from the model's metadata; the value is a parameter.
-        cursor.execute(f"DELETE FROM {table} WHERE {column} = %s", [the_map.pk])  # noqa: S608
+    _rows_delete(Node, the_map.pk)
     the_map.delete()
 
 
@@ -99,19 +116,21 @@ def map_import(
     skipped: dict[str, int] | None = None,
     keep_votes: bool = True,
 ) -> ImportResult:
-    """Create a map from an argmap JSON v1 document in one transaction.
+    """Create a map from an argmap JSON document (version 2, or 1) in one transaction.
 
     Nothing is written unless the whole document is valid; on any problem the
     database is left exactly as it was. `keep_votes=False` (uploads by users)
-    drops the file's votes and counts them as skipped: a file must not cast
-    votes in other people's names.
+    drops the file's votes on nodes and on edges and counts them as skipped: a
+    file must not cast votes in other people's names.
     """
     report = progress or _noop
     doc = parse_argmap(data)
     skipped = dict(skipped or {})
-    if not keep_votes and doc["votes"]:
-        skipped["votes"] = len(doc["votes"])
-        doc["votes"] = []
+    if not keep_votes:
+        for section in ("votes", "edge_votes"):
+            if doc[section]:
+                skipped[section] = len(doc[section])
+                doc[section] = []
     meta = doc["map"]
     if slug is not None:
         meta["slug"] = check_key(slug, field="slug")
@@ -198,40 +217,14 @@ def map_import(
         total=sum(len(n["sources"]) for n in nodes),
     )
 
-    rows_insert(
-        Edge,
-        (
-            "map_id",
-            "key",
-            "source_id",
-            "target_id",
-            "kind",
-            "weight",
-            "rationale",
-            "revision",
-            "created_by_id",
-            "created_at",
-            "updated_at",
-        ),
-        (
-            (
-                map_id,
-                e.get("id") or default_edge_key(e["source"], e["kind"], e["target"]),
-                node_ids[e["source"]],
-                node_ids[e["target"]],
-                e["kind"],
-                e["weight"],
-                e.get("rationale", ""),
-                1,
-                created_by,
-                now,
-                now,
-            )
-            for e in edges
-        ),
-        total=len(edges),
-        stage="edges",
-        progress=report,
+    _edges_insert(
+        map_id=map_id,
+        edges=edges,
+        node_ids=node_ids,
+        edge_votes=doc["edge_votes"],
+        created_by=created_by,
+        now=now,
+        report=report,
     )
 
     if doc["votes"]:
@@ -247,7 +240,96 @@ def map_import(
         edges=len(edges),
         votes=len(doc["votes"]),
         skipped=dict(skipped or {}),
+        edge_votes=len(doc["edge_votes"]),
     )
+
+
+_EDGE_COLUMNS = (
+    "map_id",
+    "key",
+    "source_id",
+    "target_id",
+    "target_edge_id",
+    "kind",
+    "weight",
+    "rationale",
+    "group",
+    "revision",
+    "created_by_id",
+    "created_at",
+    "updated_at",
+)
+
+
+def _edges_insert(
+    *,
+    map_id: int,
+    edges: list[dict],
+    node_ids: dict[str, int],
+    edge_votes: list[dict],
+    created_by: int | None,
+    now: datetime,
+    report: Progress,
+) -> None:
+    """The file's edges, their sources and their votes (the file is valid).
+
+    Undercuts point at other edges by primary key: the supports/undermines (and
+    other) edges go first, then their keys are mapped to ids, then the undercuts
+    (which never attack an undercut) are written with their target_edge.
+    """
+    undercut = EdgeKind.UNDERCUTS.value
+    undercuts = [e for e in edges if e["kind"] == undercut]
+
+    def rows(items, edge_ids):
+        for e in items:
+            target_edge = e["target_edge"]
+            yield (
+                map_id,
+                e["id"],
+                node_ids[e["source"]],
+                None if target_edge is not None else node_ids[e["target"]],
+                None if target_edge is None else edge_ids[target_edge],
+                e["kind"],
+                e["weight"],
+                e["rationale"],
+                e["group"],
+                1,
+                created_by,
+                now,
+                now,
+            )
+
+    others = len(edges) - len(undercuts)
+    rows_insert(
+        Edge,
+        _EDGE_COLUMNS,
+        rows((e for e in edges if e["kind"] != undercut), {}),
+        total=others,
+        stage="edges",
+        progress=report,
+    )
+    sourced = sum(len(e["sources"]) for e in edges)
+    if not (undercuts or sourced or edge_votes):
+        return
+    edge_ids = dict(Edge.objects.filter(map_id=map_id).values_list("key", "id"))
+    if undercuts:
+        rows_insert(Edge, _EDGE_COLUMNS, rows(undercuts, edge_ids), total=len(undercuts))
+        edge_ids.update(Edge.objects.filter(map_id=map_id, kind=undercut).values_list("key", "id"))
+        report("edges", len(edges), len(edges))
+    rows_insert(
+        EdgeSource,
+        ("edge_id", "position", "document", "locator", "quote"),
+        (
+            (edge_ids[e["id"]], i, s["document"], s["locator"], s["quote"])
+            for e in edges
+            for i, s in enumerate(e["sources"])
+        ),
+        total=sourced,
+    )
+    if edge_votes:
+        hooks.vote_store().edge_votes_import(
+            map_id=map_id, edge_votes=edge_votes, edge_ids=edge_ids, now=now, progress=report
+        )
 
 
 def _detect_format(data: bytes) -> str:

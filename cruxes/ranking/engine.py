@@ -88,9 +88,15 @@ def _discrimination(delta: np.ndarray, rivals: np.ndarray) -> np.ndarray:
     rows = np.arange(k)
     ok = r[hi, lo]
     out[ok] = d[rows[ok], hi[ok]] - d[rows[ok], lo[ok]]
-    for i in np.flatnonzero(~ok).tolist():
-        spread = d[i][:, None] - d[i][None, :]
-        out[i] = max(0.0, float(spread[r].max())) if r.any() else 0.0
+    rest = np.flatnonzero(~ok)
+    if rest.size and r.any():
+        # The exact max over rival pairs (a, b) of d[a] - d[b], a chunk of rows at a time.
+        a, b = np.nonzero(r)
+        step = max(1, 4_000_000 // a.size)
+        for i0 in range(0, rest.size, step):
+            rows_ = rest[i0 : i0 + step]
+            spread = d[rows_][:, a] - d[rows_][:, b]
+            out[rows_] = np.maximum(spread.max(axis=1), 0.0)
     return out
 
 

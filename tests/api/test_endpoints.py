@@ -185,11 +185,12 @@ def test_edges_create_conflict_patch_delete(people, maps, client_for, counts):
         assert field in error_of(response)["fields"], (body, response.json())
     assert counts() == before
     edge_id = editor.get(base).json()["results"][0]["id"]
+    assert edge_id == "crux--supports--frame"  # an edge's id is its key, not a row number
     patched = editor.patch(f"{base}{edge_id}/", {"weight": 0.25}, format="json")
     assert patched.status_code == 200 and patched.json()["weight"] == 0.25
     assert editor.patch(f"{base}99999/", {"weight": 0.2}, format="json").status_code == 404
     assert editor.delete(f"{base}{edge_id}/").status_code == 204
-    assert not Edge.objects.filter(pk=edge_id).exists()
+    assert not Edge.objects.filter(map__slug="open-map", key=edge_id).exists()
 
 
 def test_vote_put_get_delete_and_credence(people, maps, client_for, counts):

@@ -25,6 +25,8 @@ def map_path_parameters(ctx, path_parameters):
             path_parameters["slug"] = "fuzz-map"
         if "key" in path_parameters and path_parameters["key"] not in ("frame", "crux"):
             path_parameters["key"] = "crux"
+        if "edge_key" in path_parameters:
+            path_parameters["edge_key"] = "crux--supports--frame"
     return path_parameters
 
 

@@ -100,7 +100,7 @@ def test_editor_adds_a_crux_to_sharp_left_turn_and_finds_it_in_the_graph(live_se
         form = page.locator("[data-testid=link-form]")
         form.locator("#id_target").fill("No node has this title")
         form.locator("button[type=submit]").click()
-        assert "no such node" in page.locator("[data-testid=link-form]").inner_text()
+        assert "no node titled or keyed" in page.locator("[data-testid=link-form]").inner_text()
     key = Node.objects.get(map=seeded, title="Capabilities generalize further than alignment").key
     page.goto(f"{base}/maps/alignment/graph/?frame=sharp-left-turn")
     page.wait_for_selector("#graph[data-ready='1']")

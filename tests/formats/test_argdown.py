@@ -1,9 +1,12 @@
-"""argmap JSON v1 -> Argdown (claims/formats/argdown.py).
+"""argmap JSON -> Argdown (claims/formats/argdown.py).
 
 The syntax follows the Argdown files in shared/testdata/argdown and Argdown's
 lexer: ``[Title]: text #tag {data}`` defines a statement, ``+ [Title]`` /
 ``- [Title]`` on the indented lines below it are its supports and attacks, a
-heading needs a blank line before it, and a blank line ends a statement.
+heading needs a blank line before it, and a blank line ends a statement. Edges
+written as arguments (linked groups, rationales, undercuts) are ``+ <Label>``
+references and premise-conclusion structures in the Arguments section
+(tests/formats_v2/test_argdown_v2.py checks those).
 """
 
 import copy
@@ -118,6 +121,8 @@ DEFINITION = re.compile(
     r"^(?P<indent> *)(?:(?P<sign>[+-]) )?\[(?P<title>[^\[\]]+)\]: (?P<rest>.*)$"
 )
 REFERENCE = re.compile(r"^(?P<indent> +)(?P<sign>[+-]) \[(?P<title>[^\[\]]+)\]$")
+ARGUMENT_REFERENCE = re.compile(r"^(?P<indent> +)(?P<sign>[+-]) <(?P<label>[^<>]+)>$")
+ARGUMENTS_HEADING = "## Arguments"
 COMMENT = re.compile(r"^ *<!--.*-->$")
 TAIL = re.compile(r"^(?P<text>.*) #(?P<tag>frame|claim|crux) \{(?P<data>[^{}]*)\}$")
 UNESCAPED = re.compile(r"(?<!\\)(?:\\\\)*[\[\]<>{}#@*_]|(?<!\\)//")
@@ -128,6 +133,8 @@ def check_argdown(text: str) -> dict:
 
     relations: (source title, sign, target title) as Argdown reads the nesting.
     """
+    if ARGUMENTS_HEADING in text:  # argument reconstructions: checked in tests/formats_v2
+        text = text[: text.index(ARGUMENTS_HEADING)].rstrip("\n") + "\n"
     lines = text.split("\n")
     assert text.endswith("\n") and not text.endswith("\n\n")
     definitions: dict[str, dict] = {}
@@ -170,13 +177,18 @@ def check_argdown(text: str) -> dict:
             relations.append(
                 _relation(parents, len(match["indent"]), match["sign"], match["title"])
             )
+        elif match := ARGUMENT_REFERENCE.match(line):
+            assert previous != "" and parents, where
+            relations.append(
+                _relation(parents, len(match["indent"]), match["sign"], f"<{match['label']}>")
+            )
         else:
             pytest.fail(f"unexpected line {where}")
         previous = line
     for _, _, target in relations:
         assert target in definitions
     for source, _, _ in relations:
-        assert source in definitions
+        assert source in definitions or source.startswith("<")
     return {"definitions": definitions, "relations": relations}
 
 
@@ -329,6 +341,19 @@ def test_the_seed_map_exports_to_well_formed_argdown():
     out = argmap_to_argdown(doc)
     parsed = check_argdown(out)
     assert len(parsed["definitions"]) == len(doc["nodes"])
-    assert len(parsed["relations"]) == sum(
-        1 for e in doc["edges"] if e["kind"] in ("supports", "undermines")
-    )
+    # A plain relation per edge, one argument per linked group or edge with a rationale or
+    # an undercut (tests/formats_v2 checks the arguments themselves).
+    undercut = {e["target_edge"] for e in doc["edges"] if e["kind"] == "undercuts"}
+    units = {
+        e["group"] or e["id"]
+        for e in doc["edges"]
+        if e["kind"] in ("supports", "undermines")
+        and (e["group"] or e["rationale"] or e["id"] in undercut)
+    }
+    plain = [
+        e
+        for e in doc["edges"]
+        if e["kind"] in ("supports", "undermines")
+        and not (e["group"] or e["rationale"] or e["id"] in undercut)
+    ]
+    assert len(parsed["relations"]) == len(plain) + len(units)

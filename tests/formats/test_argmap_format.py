@@ -1,4 +1,8 @@
-"""argmap JSON v1: parsing, validation, normalisation and canonical output (no database)."""
+"""argmap JSON v1 read, written as v2: parsing, validation, normalisation and canonical output.
+
+Version 2 (edge ids, rationales, sources, groups, undercuts, edge votes) has its own tests
+in tests/formats_v2; these keep checking that version-1 files read as they always did.
+"""
 
 import copy
 import json
@@ -58,7 +62,7 @@ def test_valid_document_is_normalised_with_every_default():
     doc["map"]["title"] = "  AI alignment \n"
     doc["nodes"][0]["sources"] = [{"document": "004_0cb1fd98b658d8c9.txt"}]
     result = validate(doc)
-    assert result["format"] == "argmap" and result["version"] == 1
+    assert result["format"] == "argmap" and result["version"] == 2  # read as v1, kept as v2
     assert result["map"] == {
         "slug": "alignment",
         "title": "AI alignment",
@@ -78,7 +82,19 @@ def test_valid_document_is_normalised_with_every_default():
     assert result["nodes"][2]["category"] is None
     assert result["edges"][1]["weight"] == 1.0
     assert isinstance(result["edges"][1]["weight"], float)
+    assert result["edges"][0] == {
+        "id": "nah--supports--pointers-problem",
+        "source": "nah",
+        "target": "pointers-problem",
+        "target_edge": None,
+        "kind": "supports",
+        "weight": 0.8,
+        "rationale": "",
+        "sources": [],
+        "group": None,
+    }
     assert result["votes"] == [{"node": "nah", "user": "alice", "credence": 0.7}]
+    assert result["edge_votes"] == []
 
 
 def test_validate_does_not_modify_its_argument():
@@ -99,7 +115,7 @@ def test_unknown_top_level_key_is_ignored_and_dropped():
     doc["ranking"] = {"whatever": [1, 2, {"deep": None}]}
     result = validate(doc)
     assert "ranking" not in result
-    assert set(result) == {"format", "version", "map", "nodes", "edges", "votes"}
+    assert set(result) == {"format", "version", "map", "nodes", "edges", "votes", "edge_votes"}
 
 
 def test_supports_undermines_and_related_may_form_cycles():
@@ -278,8 +294,8 @@ BAD_FIELDS = [
     ("wrong format name", _set(["format"], "argdown"), "format: must be \"argmap\", got 'argdown'"),
     (
         "unsupported version",
-        _set(["version"], 2),
-        "version: unsupported version 2 (this reader understands version 1)",
+        _set(["version"], 3),
+        "version: unsupported version 3 (this reader understands versions 1 and 2)",
     ),
     ("version as a string", _set(["version"], "1"), "version: expected integer, got string '1'"),
     (
@@ -329,7 +345,7 @@ def test_unknown_key_in_a_vote_names_the_key_and_the_missing_field():
 def test_version_must_be_one_but_a_float_one_is_the_same_json_number():
     doc = minimal_doc()
     doc["version"] = 1.0
-    assert validate(doc)["version"] == 1
+    assert validate(doc)["version"] == 2  # read as version 1, normalised to version 2
     doc["version"] = True
     assert only_problem(doc) == "version: expected integer, got boolean true"
 
@@ -492,7 +508,7 @@ def test_every_problem_is_reported_together():
     doc["votes"][0]["credence"] = 1.5
     assert problems_of(doc) == [
         # schema problems, in document order
-        "version: unsupported version 3 (this reader understands version 1)",
+        "version: unsupported version 3 (this reader understands versions 1 and 2)",
         "nodes[2].kind: 'frme' is not one of ['frame', 'claim', 'crux']",
         "nodes[3].prior: 2 is out of range (must be from 0.01 to 0.99)",
         "edges[0].weight: -1 is out of range (must be from 0 to 1)",
@@ -600,8 +616,8 @@ def test_dumps_is_canonical():
     out = json.loads(text)
     assert list(out) == sorted(out)
     assert [n["id"] for n in out["nodes"]] == sorted(n["id"] for n in doc["nodes"])
-    assert [(e["source"], e["target"], e["kind"]) for e in out["edges"]] == sorted(
-        (e["source"], e["target"], e["kind"]) for e in doc["edges"]
+    assert [e["id"] for e in out["edges"]] == sorted(
+        f"{e['source']}--{e['kind']}--{e['target']}" for e in doc["edges"]
     )
     assert "category" not in out["nodes"][0]  # crux-1: category written for frames only
     frames = {n["id"]: n for n in out["nodes"] if n["kind"] == "frame"}
@@ -619,7 +635,7 @@ def test_dumps_is_canonical():
         "description": "",
         "visibility": "public",
     }
-    assert text.startswith('{\n  "edges": [\n    {\n      "kind": "supports",\n')
+    assert text.startswith('{\n  "edge_votes": [],\n  "edges": [\n    {\n      "group": null,\n')
 
 
 def test_dumps_matches_json_dumps_of_the_canonical_structure():
@@ -631,13 +647,15 @@ def test_dumps_matches_json_dumps_of_the_canonical_structure():
     normal = validate(doc)
     expected = copy.deepcopy(normal)
     expected["nodes"].sort(key=lambda n: n["id"])
-    expected["edges"].sort(key=lambda e: (e["source"], e["target"], e["kind"]))
+    expected["edges"].sort(key=lambda e: e["id"])
     for node in expected["nodes"]:
         if node["kind"] != "frame":
             del node["category"]
+    for edge in expected["edges"]:
+        del edge["target_edge"]  # written for undercuts only (none here)
     reference = json.dumps(expected, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     assert dumps(normal) == reference.encode("utf-8")
-    empty = {**normal, "nodes": [], "edges": [], "votes": []}
+    empty = {**normal, "nodes": [], "edges": [], "votes": [], "edge_votes": []}
     assert (
         dumps(empty).decode()
         == json.dumps(empty, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
@@ -757,22 +775,22 @@ def test_canonical_output_is_a_fixed_point(doc):
 
 
 def test_the_schema_is_a_valid_2020_12_schema_and_load_schema_copies_it():
-    schema = load_schema()
+    schema = load_schema(1)
     Draft202012Validator.check_schema(schema)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["$id"] == "https://argmap.invalid/schemas/argmap-v1.json"
     schema["$defs"].clear()
-    assert load_schema()["$defs"]
+    assert load_schema(1)["$defs"]
 
 
 def test_the_module_constants_agree_with_the_schema():
-    schema = load_schema()
+    schema = load_schema(1)
     props, defs = schema["properties"], schema["$defs"]
     assert props["nodes"]["maxItems"] == argmap.MAX_NODES == 200_000
     assert props["edges"]["maxItems"] == argmap.MAX_EDGES == 1_000_000
     assert props["votes"]["maxItems"] == argmap.MAX_VOTES == 2_000_000
     assert props["format"]["const"] == argmap.FORMAT_NAME == "argmap"
-    assert props["version"]["const"] == argmap.FORMAT_VERSION == 1
+    assert props["version"]["const"] == 1 and 1 in argmap.READ_VERSIONS
     node = defs["node"]["properties"]
     assert node["prior"]["default"] == argmap.DEFAULT_PRIOR
     assert node["text"]["default"] == argmap.DEFAULT_TEXT
@@ -786,8 +804,8 @@ def test_the_module_constants_agree_with_the_schema():
 
 
 def _reference(name: str | None = None) -> Draft202012Validator:
-    """jsonschema (Python's re) on the file's schema: for an item list, or the top level."""
-    schema = load_schema()
+    """jsonschema (Python's re) on the v1 file's schema: for an item list, or the top level."""
+    schema = load_schema(1)
     if name is not None:
         return Draft202012Validator(
             {"$defs": schema["$defs"], **schema["properties"][name]["items"]}
@@ -798,7 +816,7 @@ def _reference(name: str | None = None) -> Draft202012Validator:
 
 
 def test_a_valid_document_passes_plain_jsonschema_too():
-    Draft202012Validator(load_schema()).validate(minimal_doc())
+    Draft202012Validator(load_schema(1)).validate(minimal_doc())
 
 
 def test_patterns_without_an_exact_rust_spelling_are_refused():
@@ -819,7 +837,7 @@ def _patterns(schema) -> set[str]:
     return found.union(*(_patterns(v) for k, v in schema.items() if k != "errorMessage"))
 
 
-@pytest.mark.parametrize("pattern", sorted(_patterns(load_schema())))
+@pytest.mark.parametrize("pattern", sorted(_patterns(load_schema(1)) | _patterns(load_schema(2))))
 def test_the_translated_patterns_match_what_python_matches(pattern):
     import jsonschema_rs
 
@@ -878,7 +896,7 @@ def test_the_fast_validator_agrees_with_jsonschema(name, data):
                     st.sampled_from(["frame", "claim", "crux", "frme"]))
         | values
     )  # fmt: skip
-    assert (not argmap.schema.item_problems(name, item)) == validator.is_valid(item)
+    assert (not argmap.schema.item_problems(name, item, 1)) == validator.is_valid(item)
 
 
 @pytest.mark.parametrize(
@@ -913,7 +931,7 @@ def test_the_fast_validator_agrees_with_jsonschema_on_edge_cases():
         {**base, "text": "\ud83d"},
     ]
     for case in cases:
-        assert (not argmap.schema.item_problems("nodes", case)) == validator.is_valid(case), case
+        assert (not argmap.schema.item_problems("nodes", case, 1)) == validator.is_valid(case), case
 
 
 # ---------------------------------------------------------------------- performance

@@ -15,12 +15,15 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 FORMAT_NAME = "argmap"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # what the writer writes
+READ_VERSIONS = (1, 2)  # what the reader reads (a v1 document is normalised to v2)
 
 # The same limits as the schema's maxItems (tests/formats checks they agree).
 MAX_NODES = 200_000
 MAX_EDGES = 1_000_000
 MAX_VOTES = 2_000_000
+MAX_EDGE_VOTES = 2_000_000
+MAX_RATIONALE_CHARS = 2000
 MAX_DEPTH = 64  # arrays and objects nested deeper than this are refused before json.loads
 MAX_PROBLEMS = 1000  # an ArgmapFormatError lists at most this many (plus a final note)
 MAX_MESSAGE_CHARS = 200
@@ -30,6 +33,8 @@ DEFAULT_CATEGORY = None
 DEFAULT_TEXT = ""
 DEFAULT_PRIOR = 0.5
 DEFAULT_WEIGHT = 1.0
+DEFAULT_RATIONALE = ""
+DEFAULT_GROUP = None
 DEFAULT_VISIBILITY = "public"
 DEFAULT_DESCRIPTION = ""
 FLOAT_DECIMALS = 6
@@ -38,7 +43,7 @@ JsonPath = tuple[str | int, ...]
 
 
 class ArgmapFormatError(ValueError):
-    """The document is not valid argmap JSON v1.
+    """The document is not valid argmap JSON (version 1 or 2).
 
     ``problems`` lists every problem found, each as ``"<json path>: <message>"``
     (``$`` is the whole document, e.g. ``nodes[12].kind``); ``str()`` joins
@@ -148,6 +153,11 @@ def show(value: Any, limit: int = 40) -> str:
     return f"a {type(value).__name__}"
 
 
+def is_key(value: str) -> bool:
+    """Whether value is a valid id (map slug, node, edge or group id)."""
+    return _KEY_RE.match(value) is not None
+
+
 def name(node_id: str) -> str:
     """An id as it appears in a message: bare when it is a valid key, else quoted."""
     return node_id if _KEY_RE.match(node_id) else show(node_id)
@@ -176,7 +186,15 @@ def _cap(message: str) -> str:
 
 
 # Top-level sections in document order; anything else after them.
-_SECTION_ORDER = {"format": 0, "version": 1, "map": 2, "nodes": 3, "edges": 4, "votes": 5}
+_SECTION_ORDER = {
+    "format": 0,
+    "version": 1,
+    "map": 2,
+    "nodes": 3,
+    "edges": 4,
+    "votes": 5,
+    "edge_votes": 6,
+}
 
 
 def _path_sort_key(path: JsonPath) -> tuple:
@@ -228,3 +246,14 @@ class Problems:
         if self.truncated:
             lines.append(f"$: too many problems; only the first {MAX_PROBLEMS} are listed")
         return lines
+
+
+def document_version(doc: Any) -> int:
+    """The version whose rules check ``doc``: 1 for a version-1 document, else 2.
+
+    Anything but a version 1 is checked against the version-2 schema, which names
+    what is wrong with an unknown version (``1.0`` is the JSON number 1; ``true``
+    and ``"1"`` are not).
+    """
+    version = doc.get("version") if isinstance(doc, dict) else None
+    return 1 if is_integer(version) and version == 1 else FORMAT_VERSION

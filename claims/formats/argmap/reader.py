@@ -54,14 +54,19 @@ def parse(data: bytes | str) -> dict:
 def validate(doc: dict) -> dict:
     """Check a parsed document against every rule; return a normalised copy.
 
-    Raises ArgmapFormatError listing all problems: schema problems sorted by
-    path, then graph problems (duplicate ids, unknown endpoints, self-loops,
-    duplicate edges and votes, subframe_of between non-frames or in a cycle).
+    Reads versions 1 and 2. Raises ArgmapFormatError listing all problems: schema
+    problems sorted by path, then graph problems (duplicate ids, unknown endpoints,
+    self-loops, duplicate edges and votes, subframe_of between non-frames or in a
+    cycle; in version 2 also undercut targets, groups, cycles through undercuts and
+    edge votes).
 
-    The copy has every default filled in (category None, text "", prior 0.5,
-    source locator/quote "", weight 1.0, votes [], description "", visibility
-    "public"), numbers as floats, titles stripped of surrounding whitespace and
-    unknown top-level keys dropped; items keep their order.
+    The copy is a version-2 document with every default filled in (category None,
+    text "", prior 0.5, source locator/quote "", an edge's id from
+    claims.edge_keys.default_edge_key, weight 1.0, rationale "", sources [], group
+    None, target None for an undercut and target_edge None for other edges, votes
+    [], edge_votes [], description "", visibility "public"), numbers as floats,
+    titles stripped of surrounding whitespace and unknown top-level keys dropped;
+    items keep their order.
     """
     if not isinstance(doc, dict):
         raise ArgmapFormatError([f"$: expected an object, got {json_type(doc)}"])

@@ -1,4 +1,5 @@
-r"""The field rules: ``argmap-v1.schema.json``, checked by jsonschema-rs.
+r"""The field rules: ``argmap-v2.schema.json`` (``argmap-v1.schema.json`` for a version-1
+document), checked by jsonschema-rs.
 
 The schema's patterns mean what Python's ``re.search`` makes of them (the schema
 says so: ``\w`` is Unicode-aware, as in Django usernames), while jsonschema-rs
@@ -11,8 +12,8 @@ that has one with an exception, so such a document always takes the careful
 path below). The file itself is unchanged: it stays the format's definition,
 and the messages are read from it.
 
-Fast path: the top level (without the items) and every chunk of nodes, edges
-and votes go through ``is_valid``; a valid document costs nothing else (but a
+Fast path: the top level (without the items) and every chunk of nodes, edges,
+votes and edge votes go through ``is_valid``; a valid document costs nothing else (but a
 look for tuples where arrays are allowed: jsonschema-rs reads a tuple as an
 array, jsonschema does not). Only an item of a chunk that fails (or that
 jsonschema-rs cannot read) is looked at on its own: its errors from
@@ -51,32 +52,44 @@ from typing import Any
 import jsonschema_rs
 
 from claims.formats.argmap.common import (
+    FORMAT_VERSION,
+    READ_VERSIONS,
     TYPE_PREDICATES,
     JsonPath,
     Problems,
+    document_version,
     is_number,
     json_type,
     show,
 )
 
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "argmap-v1.schema.json"
+_FORMATS_DIR = Path(__file__).resolve().parent.parent
+SCHEMA_PATHS = {
+    version: _FORMATS_DIR / f"argmap-v{version}.schema.json" for version in READ_VERSIONS
+}
+SCHEMA_PATH = SCHEMA_PATHS[FORMAT_VERSION]
 
-# The top-level arrays whose items are checked chunk by chunk.
-ITEM_LISTS = ("nodes", "edges", "votes")
+# The top-level arrays whose items are checked chunk by chunk (those a version has).
+ITEM_LISTS = ("nodes", "edges", "votes", "edge_votes")
 CHUNK_ITEMS = 4096
+
+# What a version-1 document may not use, and how the problem is named.
+_V2_EDGE_FIELDS = ("id", "rationale", "sources", "group", "target_edge")
+_V2_HINT = 'a version 2 field: declare "version": 2 to use it'
+_V1_EDGE_VOTES = 'a version 2 section in a version 1 file (declare "version": 2 to use it)'
 
 # Keywords that do not constrain a value.
 _ANNOTATIONS = frozenset({"$comment", "title", "description", "default", "examples"})
 
 
 @functools.cache
-def _schema() -> dict:
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+def _schema(version: int = FORMAT_VERSION) -> dict:
+    return json.loads(SCHEMA_PATHS[version].read_text(encoding="utf-8"))
 
 
-def load_schema() -> dict:
-    """The argmap v1 JSON Schema (a fresh copy of the cached file contents)."""
-    return copy.deepcopy(_schema())
+def load_schema(version: int = FORMAT_VERSION) -> dict:
+    """The argmap JSON Schema of ``version`` (2 by default), a fresh copy of the cached file."""
+    return copy.deepcopy(_schema(version))
 
 
 # --------------------------------------------------------------- patterns for Rust
@@ -209,7 +222,7 @@ class _Check:
 
 
 class _ItemList:
-    """The validator of the nodes, the edges or the votes: chunk by chunk, or one item."""
+    """The validator of one item list (nodes, edges, votes, edge votes): by chunk or by item."""
 
     def __init__(self, rust: dict, reference: dict, limit: float) -> None:
         self.check = _Check(
@@ -251,6 +264,8 @@ class _Validators:
         shallow = copy.deepcopy(rust)
         self.items: dict[str, _ItemList] = {}
         for list_name in ITEM_LISTS:
+            if list_name not in schema["properties"]:
+                continue  # edge_votes: version 2 only
             prop = shallow["properties"][list_name]
             self.items[list_name] = _ItemList(
                 {"$defs": rust["$defs"], "items": prop.pop("items")},
@@ -262,18 +277,21 @@ class _Validators:
 
 
 @functools.cache
-def _validators() -> _Validators:
-    return _Validators(_schema())
+def _validators(version: int = FORMAT_VERSION) -> _Validators:
+    return _Validators(_schema(version))
 
 
 # ---------------------------------------------------------------------------- check
 
 
-def top_problems(doc: dict) -> list[tuple[JsonPath, str, str]]:
-    """The problems of the document's top level, its known sections but not their items."""
-    checks = _validators()
+def top_problems(doc: dict, version: int | None = None) -> list[tuple[JsonPath, str, str]]:
+    """The problems of the document's top level, its known sections but not their items.
+
+    ``version``: whose schema checks it; by default the document's own (1 or 2).
+    """
+    checks = _validators(document_version(doc) if version is None else version)
     top = {key: doc[key] for key in checks.top_keys if key in doc}
-    for list_name in ITEM_LISTS:
+    for list_name in checks.items:
         if isinstance(top.get(list_name), tuple):
             top[list_name] = _UNREADABLE  # jsonschema-rs would take it for an array
     if checks.top.is_valid(top):
@@ -290,16 +308,37 @@ def top_problems(doc: dict) -> list[tuple[JsonPath, str, str]]:
     return checks.top.problems(doc, readable)
 
 
-def item_problems(list_name: str, item: Any) -> list[tuple[JsonPath, str, str]]:
-    """The problems of one node, edge or vote (``list_name``: nodes, edges or votes)."""
-    item_list = _validators().items[list_name]
+def item_problems(
+    list_name: str, item: Any, version: int = FORMAT_VERSION
+) -> list[tuple[JsonPath, str, str]]:
+    """The problems of one item (``list_name``: nodes, edges, votes or edge_votes)."""
+    item_list = _validators(version).items[list_name]
     return [] if item_list.is_valid(item) else item_list.check.problems(item)
 
 
+def _v1_hints(found: list[tuple[JsonPath, str, str]]) -> list[tuple[JsonPath, str, str]]:
+    """A version-1 edge's problems, naming the version-2 fields and kind it uses as such."""
+    named = []
+    for path, keyword, message in found:
+        if keyword == "additionalProperties" and path and path[-1] in _V2_EDGE_FIELDS:
+            message = f"unknown key in a version 1 file ({show(path[-1])} is {_V2_HINT})"
+        elif keyword == "enum" and path == ("kind",) and message.startswith("'undercuts'"):
+            message = "'undercuts' is a version 2 kind: declare \"version\": 2 to use it"
+        named.append((path, keyword, message))
+    return named
+
+
 def check(doc: dict, problems: Problems) -> set[str]:
-    """Add the schema problems of doc to problems; the item lists too long to look into."""
-    checks = _validators()
-    problems.add_schema_errors(top_problems(doc), ())
+    """Add the schema problems of doc to problems; the item lists too long to look into.
+
+    A version-1 document is checked against the version-1 schema, anything else
+    against the version-2 one (whose ``version`` rule names an unknown version).
+    """
+    version = document_version(doc)
+    checks = _validators(version)
+    problems.add_schema_errors(top_problems(doc, version), ())
+    if version == 1 and "edge_votes" in doc:
+        problems.add_schema_errors([(("edge_votes",), "version", _V1_EDGE_VOTES)], ())
     skip: set[str] = set()  # lists too long (or not lists) to look into
     for list_name, item_list in checks.items.items():
         items = doc.get(list_name)
@@ -317,6 +356,8 @@ def check(doc: dict, problems: Problems) -> set[str]:
                 found = item_list.check.problems(item)
                 if not found:
                     continue  # Python's semantics accept what Rust's refused
+                if version == 1 and list_name == "edges":
+                    found = _v1_hints(found)
                 if problems.full:
                     problems.truncated = True
                     stop = True

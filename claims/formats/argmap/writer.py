@@ -17,6 +17,7 @@ from typing import Any
 from claims.formats.argmap.common import FLOAT_DECIMALS, FORMAT_NAME, FORMAT_VERSION, gc_paused
 from claims.formats.argmap.graph import (
     normal_edge,
+    normal_edge_vote,
     normal_map,
     normal_node,
     normal_vote,
@@ -45,6 +46,12 @@ def _dump_source(source: dict) -> str:
     )
 
 
+def _dump_sources(sources: list) -> str:
+    if not sources:
+        return "[]"
+    return "[\n" + ",\n".join(_dump_source(s) for s in sources) + "\n      ]"
+
+
 def _dump_node(node: dict) -> str:
     if node["kind"] == "frame":
         category = node["category"]
@@ -52,11 +59,7 @@ def _dump_node(node: dict) -> str:
         category_line = f'      "category": {shown},\n'
     else:
         category_line = ""
-    sources = node["sources"]
-    if sources:
-        sources_text = "[\n" + ",\n".join(_dump_source(s) for s in sources) + "\n      ]"
-    else:
-        sources_text = "[]"
+    sources_text = _dump_sources(node["sources"])
     return (
         "    {\n"
         f"{category_line}"
@@ -71,12 +74,32 @@ def _dump_node(node: dict) -> str:
 
 
 def _dump_edge(edge: dict) -> str:
+    # An undercut names the edge it attacks (target_edge), every other edge its target node.
+    if edge["target_edge"] is not None:
+        end = f'      "target_edge": {_encode_string(edge["target_edge"])},\n'
+    else:
+        end = f'      "target": {_encode_string(edge["target"])},\n'
+    group = edge["group"]
     return (
         "    {\n"
+        f'      "group": {"null" if group is None else _encode_string(group)},\n'
+        f'      "id": {_encode_string(edge["id"])},\n'
         f'      "kind": {_encode_string(edge["kind"])},\n'
+        f'      "rationale": {_encode_string(edge["rationale"])},\n'
         f'      "source": {_encode_string(edge["source"])},\n'
-        f'      "target": {_encode_string(edge["target"])},\n'
+        f'      "sources": {_dump_sources(edge["sources"])},\n'
+        f"{end}"
         f'      "weight": {_number(edge["weight"])}\n'
+        "    }"
+    )
+
+
+def _dump_edge_vote(vote: dict) -> str:
+    return (
+        "    {\n"
+        f'      "edge": {_encode_string(vote["edge"])},\n'
+        f'      "strength": {_number(vote["strength"])},\n'
+        f'      "user": {_encode_string(vote["user"])}\n'
         "    }"
     )
 
@@ -98,12 +121,13 @@ def _dump_list(items: list[str]) -> str:
 def dumps(doc: Mapping[str, Any]) -> bytes:
     """The canonical serialisation of a (normalised) document, as UTF-8 bytes.
 
-    Exactly ``json.dumps(d, ensure_ascii=False, indent=2, sort_keys=True) + "\\n"``
-    of the normalised document, with nodes sorted by id, edges by (source,
-    target, kind), votes by (node, user), sources in their own order, numbers
-    rounded to 6 decimals, every field written (defaults included) except
-    `category`, written for frames only. It is built from templates rather than
-    by json.dumps, whose indenting encoder is pure Python and several times
+    Always version 2: exactly ``json.dumps(d, ensure_ascii=False, indent=2,
+    sort_keys=True) + "\\n"`` of the normalised document, with nodes sorted by id,
+    edges by id, votes by (node, user), edge votes by (edge, user), sources in
+    their own order, numbers rounded to 6 decimals, every field written (defaults
+    included) except `category`, written for frames only, and an edge's `target`
+    or `target_edge`, whichever its kind has. It is built from templates rather
+    than by json.dumps, whose indenting encoder is pure Python and several times
     slower; tests/formats checks the two agree.
 
     Missing optional fields get their defaults; nothing else is checked, so run
@@ -113,11 +137,13 @@ def dumps(doc: Mapping[str, Any]) -> bytes:
     with gc_paused():
         normal = normalise(doc)
         nodes = sorted(normal["nodes"], key=itemgetter("id"))
-        edges = sorted(normal["edges"], key=itemgetter("source", "target", "kind"))
+        edges = sorted(normal["edges"], key=itemgetter("id"))
         votes = sorted(normal["votes"], key=itemgetter("node", "user"))
+        edge_votes = sorted(normal["edge_votes"], key=itemgetter("edge", "user"))
         meta = json.dumps(normal["map"], ensure_ascii=False, indent=2, sort_keys=True)
         text = (
             "{\n"
+            f'  "edge_votes": {_dump_list([_dump_edge_vote(v) for v in edge_votes])},\n'
             f'  "edges": {_dump_list([_dump_edge(e) for e in edges])},\n'
             f'  "format": {_encode_string(normal["format"])},\n'
             f'  "map": {meta.replace(chr(10), chr(10) + "  ")},\n'
@@ -135,17 +161,18 @@ def dump_chunks(
     nodes: Iterable[Mapping[str, Any]],
     edges: Iterable[Mapping[str, Any]],
     votes: Iterable[Mapping[str, Any]] = (),
+    edge_votes: Iterable[Mapping[str, Any]] = (),
     chunk_chars: int = 1 << 18,
 ) -> Iterator[bytes]:
     """dumps() in pieces of about ``chunk_chars`` characters, for maps too large to hold.
 
-    ``b"".join(dump_chunks(map=d["map"], nodes=..., edges=..., votes=...)) == dumps(d)``
-    when the items come already in canonical order: nodes by id, edges by
-    (source, target, kind), votes by (node, user), which is code-point order, as
-    Python compares strings (SQL: ``ORDER BY ... COLLATE "C"``). An item out of
-    that order raises ValueError rather than write a non-canonical file. Each
-    item is normalised like dumps() does; the iterables are consumed lazily,
-    edges first, then nodes, then votes (the order of the keys in the file).
+    ``b"".join(dump_chunks(map=d["map"], nodes=..., edges=..., votes=..., edge_votes=...))
+    == dumps(d)`` when the items come already in canonical order: nodes by id, edges
+    by id, votes by (node, user), edge votes by (edge, user), which is code-point
+    order, as Python compares strings (SQL: ``ORDER BY ... COLLATE "C"``). An item
+    out of that order raises ValueError rather than write a non-canonical file.
+    Each item is normalised like dumps() does; the iterables are consumed lazily in
+    the order of the keys in the file: edge votes, edges, nodes, then votes.
     """
     meta = json.dumps(normal_map(map), ensure_ascii=False, indent=2, sort_keys=True)
     parts: list[str] = []
@@ -166,10 +193,17 @@ def dump_chunks(
 
     sections = (
         (
-            '{\n  "edges": ',
+            '{\n  "edge_votes": ',
+            edge_votes,
+            normal_edge_vote,
+            itemgetter("edge", "user"),
+            _dump_edge_vote,
+        ),
+        (
+            ',\n  "edges": ',
             edges,
             normal_edge,
-            itemgetter("source", "target", "kind"),
+            itemgetter("id"),
             _dump_edge,
         ),
         (

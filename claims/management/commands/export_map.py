@@ -9,7 +9,10 @@ from core.errors import NotFound
 
 
 class Command(BaseCommand):
-    help = "Export a map as canonical argmap JSON v1 (deterministic bytes), streamed."
+    help = (
+        "Export a map as canonical argmap JSON v2 (deterministic bytes) with its node and "
+        "edge votes, streamed."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug")
@@ -54,7 +57,7 @@ def _write_file(target: Path, the_map: Map, progress: ExportProgress | None) -> 
 
 
 class _terminal_progress:  # noqa: N801 (used like a function)
-    """A tqdm bar per export stage (edges, nodes, votes), shown only on a terminal."""
+    """A tqdm bar per export stage (edge votes, edges, nodes, votes), shown only on a terminal."""
 
     def __init__(self) -> None:
         self.bars: dict[str, object] = {}

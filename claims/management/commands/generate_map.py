@@ -9,7 +9,7 @@ from claims.synthetic import generate_map
 
 class Command(BaseCommand):
     help = (
-        "Write a synthetic argmap JSON v1 map (claims.synthetic) in canonical form; "
+        "Write a synthetic argmap map (claims.synthetic) in canonical form (JSON v2); "
         "the bytes depend only on --nodes and --seed."
     )
 

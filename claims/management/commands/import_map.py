@@ -9,10 +9,10 @@ from core.errors import ArgmapError
 
 
 class Command(BaseCommand):
-    help = "Import an argmap JSON v1 file as a new map (all or nothing)."
+    help = "Import an argmap JSON file (version 2, or 1) as a new map (all or nothing)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("path", help="argmap JSON v1 file ('-' for standard input)")
+        parser.add_argument("path", help="argmap JSON file ('-' for standard input)")
         parser.add_argument(
             "--replace", action="store_true", help="replace an existing map with the same slug"
         )
@@ -54,7 +54,7 @@ class Command(BaseCommand):
                 progress.close()
         self.stdout.write(
             f"imported map '{result.slug}': {result.nodes} nodes, {result.edges} edges, "
-            f"{result.votes} votes"
+            f"{result.votes} votes, {result.edge_votes} edge votes"
         )
 
 
