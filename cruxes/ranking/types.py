@@ -12,8 +12,7 @@ NODE_KINDS = ("frame", "claim", "crux")
 EDGE_KINDS = ("supports", "undermines", "subframe_of", "related", "undercuts")
 
 
-@dataclass(frozen=True)
-class NodeInput:
+class NodeInput(NamedTuple):
     key: str
     kind: str  # "frame" | "claim" | "crux"
     prior: float
@@ -22,8 +21,7 @@ class NodeInput:
     weights: tuple[float, ...] = ()
 
 
-@dataclass(frozen=True)
-class EdgeInput:
+class EdgeInput(NamedTuple):
     source: str
     target: str  # a node key; "" for an undercut (it names target_edge instead)
     kind: str  # "supports" | "undermines" | "subframe_of" | "related" | "undercuts"

@@ -8,7 +8,6 @@ rewrite the top ten, (g) unconnected cruxes are flagged and last, ties share a r
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import random
 
@@ -65,9 +64,7 @@ def test_b_one_voter_at_99_percent_cuts_a_frames_top_crux_by_at_most_half():
         if frame_score(before, top.key, f.key) == 0:
             continue
         voted = [
-            dataclasses.replace(n, credences=(*n.credences, 0.99), weights=())
-            if n.key == f.key
-            else n
+            n._replace(credences=(*n.credences, 0.99), weights=()) if n.key == f.key else n
             for n in nodes
         ]
         after = rank(voted, edges)
@@ -120,8 +117,7 @@ def _with_fakes(nodes, targets, fakes=3):
     for n in nodes:
         if n.key in targets:
             weights = n.weights or (1.0,) * len(n.credences)
-            n = dataclasses.replace(
-                n,
+            n = n._replace(
                 credences=(*n.credences, *(0.99,) * fakes),
                 weights=(*weights, *(NONMEMBER,) * fakes),
             )
@@ -148,7 +144,7 @@ def test_e_three_fake_accounts_move_at_most_two_of_a_top_ten_with_twenty_members
     for n in nodes:
         if n.kind == "crux":  # 20 admitted voters on every crux (not only the top ten)
             votes = tuple(round(rng.uniform(0.05, 0.95), 2) for _ in range(20))
-            n = dataclasses.replace(n, credences=votes, weights=(1.0,) * 20)
+            n = n._replace(credences=votes, weights=(1.0,) * 20)
         members.append(n)
     top = _top_ten(rank(members, edges))
     after = _top_ten(rank(_with_fakes(members, top), edges))
