@@ -7,11 +7,21 @@ from dataclasses import dataclass
 from itertools import repeat
 
 import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.linalg import splu
 
 from . import arguments, fast, reference
 from .credence import aggregate_all
 from .explain import Routes
-from .model import Graph, build_graph, frame_parent, reach, rival_matrix, upstream
+from .model import (
+    Graph,
+    build_graph,
+    dependencies,
+    frame_parent,
+    reach,
+    rival_matrix,
+    upstream,
+)
 from .semantics import (
     DISCRIMINATION_WEIGHT,
     TIE_DECIMALS,
@@ -227,20 +237,77 @@ def _fast(g: Graph, min_delta: float) -> _Computed:
 
 def _clamped(g, nl, z0, z, frames, cruxes, bent, entries):
     """The entries of the cruxes in ``bent``, by clamping each true and false and solving
-    the nonlinear map again; merged with ``entries`` in (crux, frame) order."""
+    the nonlinear map again; merged with ``entries`` in (crux, frame) order.
+
+    Only what the crux reaches can change: each clamped solve runs on that part of the map
+    (the rest keeps its unclamped log-odds z and enters as a constant), densely while it is
+    small, so a crux near the frames costs a few small solves, not passes over the map.
+    """
     ci, fj, if_true, if_false = entries
     more = [(ci, fj, if_true, if_false)]
+    reach_of = _downstream(g)
     for i in np.flatnonzero(bent).tolist():
         c = int(cruxes[i])
-        hi = sigmoid(nl.solve(z0, _forward, clamp=(c, Z_RESOLVED))[frames])
-        lo = sigmoid(nl.solve(z0, _forward, clamp=(c, -Z_RESOLVED))[frames])
+        part = reach_of(c)
+        solve_part = _partial_forward(part, z)
+        hi = sigmoid(nl.solve(z0, solve_part, clamp=(c, Z_RESOLVED))[frames])
+        lo = sigmoid(nl.solve(z0, solve_part, clamp=(c, -Z_RESOLVED))[frames])
         # Frames the crux cannot reach keep their strength exactly (as the reference).
-        reached = upstream(g, np.array([c]), down=True)[frames]
-        moved = np.flatnonzero(reached & (hi != lo))
+        moved = np.flatnonzero(part[frames] & (hi != lo))
         more.append((np.full(moved.size, i), moved, hi[moved], lo[moved]))
     ci, fj, if_true, if_false = (np.concatenate(col) for col in zip(*more, strict=True))
     order = np.lexsort((fj, ci))
     return ci[order], fj[order], if_true[order], if_false[order]
+
+
+#: Largest part of a map a clamped solve takes densely (then a sparse LU).
+DENSE_PART_MAX = 1500
+
+
+def _downstream(g: Graph):
+    """node -> mask of the nodes it reaches along the dependencies (itself included)."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import breadth_first_order
+
+    frm, to = dependencies(g)
+    graph = csr_matrix((np.ones(frm.size), (frm, to)), shape=(g.n, g.n))
+
+    def reach_of(node: int) -> np.ndarray:
+        seen = np.zeros(g.n, dtype=bool)
+        seen[breadth_first_order(graph, node, directed=True, return_predecessors=False)] = True
+        return seen
+
+    return reach_of
+
+
+def _partial_forward(part: np.ndarray, z_rest: np.ndarray):
+    """A forward solver (arguments.Forward) for the nodes of ``part`` only: the others keep
+    ``z_rest`` and their arguments into ``part`` enter the right-hand side."""
+    idx = np.flatnonzero(part)
+    local = np.full(part.size, -1, dtype=np.int64)
+    local[idx] = np.arange(idx.size)
+
+    def forward(rhs: np.ndarray, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray):
+        into = part[rows]
+        rows, cols, vals = rows[into], cols[into], vals[into]
+        inside = part[cols]
+        b = rhs[idx].copy()
+        np.add.at(b, local[rows[~inside]], vals[~inside] * z_rest[cols[~inside]])
+        r, c, v = local[rows[inside]], local[cols[inside]], vals[inside]
+        if idx.size <= DENSE_PART_MAX:
+            m = np.eye(idx.size)
+            np.add.at(m, (r, c), -v)
+            x = np.linalg.solve(m, b)
+        else:
+            m = sp.identity(idx.size, format="csc") - sp.csc_matrix(
+                (v, (r, c)), shape=(idx.size, idx.size)
+            )
+            x = splu(m.tocsc()).solve(b)
+        out = z_rest.copy()
+        out[idx] = x
+        return out
+
+    return forward
 
 
 def _reference(g: Graph) -> _Computed:
