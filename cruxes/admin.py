@@ -9,8 +9,8 @@ it. Nothing else can be added, changed or deleted here.
 from django.contrib import admin
 from django.db import transaction
 
-from cruxes.models import CruxScore, RankingRun, Vote, VoteHistory
-from cruxes.services import vote_withdraw
+from cruxes.models import CruxScore, EdgeVote, EdgeVoteHistory, RankingRun, Vote, VoteHistory
+from cruxes.services import edge_vote_withdraw, vote_withdraw
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -49,6 +49,31 @@ class VoteAdmin(ReadOnlyAdmin):
 class VoteHistoryAdmin(ReadOnlyAdmin):
     list_display = ("node", "user", "action", "credence", "previous_credence", "created_at")
     list_select_related = ("node", "user")
+    list_filter = ("action",)
+
+
+@admin.register(EdgeVote)
+class EdgeVoteAdmin(ReadOnlyAdmin):
+    list_display = ("edge", "user", "strength", "edge_revision", "updated_at")
+    list_select_related = ("edge", "user")
+    search_fields = ("edge__key", "user__username")
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return admin.ModelAdmin.has_delete_permission(self, request, obj)
+
+    def delete_model(self, request, obj: EdgeVote) -> None:
+        edge_vote_withdraw(user=obj.user, edge=obj.edge)
+
+    def delete_queryset(self, request, queryset) -> None:
+        with transaction.atomic():
+            for vote in queryset.select_related("edge", "user").order_by("edge__map_id", "pk"):
+                edge_vote_withdraw(user=vote.user, edge=vote.edge)
+
+
+@admin.register(EdgeVoteHistory)
+class EdgeVoteHistoryAdmin(ReadOnlyAdmin):
+    list_display = ("edge", "user", "action", "strength", "previous_strength", "created_at")
+    list_select_related = ("edge", "user")
     list_filter = ("action",)
 
 

@@ -270,3 +270,27 @@ def test_what_no_service_writes_alone_cannot_be_changed_or_deleted_in_the_admin(
     assert admin_client.get("/admin/claims/map/add/").status_code == 403
     assert version(the_map) == before
     assert NodeRevision.objects.count() == Source.objects.count() == RankingRun.objects.count() == 1
+
+
+def test_deleting_an_edge_strength_vote_in_the_admin_goes_through_edge_vote_withdraw(
+    graph, admin_client, broker, django_capture_on_commit_callbacks
+):
+    from cruxes.models import EdgeVote, EdgeVoteHistory
+    from cruxes.services import edge_vote_cast
+
+    the_map, _ = graph
+    edge = the_map.edges.get(key="crux-a--supports--frame")
+    vote = edge_vote_cast(user=UserFactory(username="strong"), edge=edge, strength=0.9)
+    before = version(the_map)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert delete_one(admin_client, "cruxes/edgevote", vote.pk).status_code == 302
+    assert not EdgeVote.objects.filter(pk=vote.pk).exists()
+    assert version(the_map) == before + 1
+    assert [a for a, _ in changes(the_map, before)] == ["vote_edge_withdraw"]
+    assert EdgeVoteHistory.objects.filter(action="withdraw").count() == 1
+    assert queued(broker) == [the_map.pk]
+    # The history is shown, never changed.
+    row = EdgeVoteHistory.objects.get(action="withdraw")
+    assert (
+        admin_client.post(f"/admin/cruxes/edgevotehistory/{row.pk}/change/", {}).status_code == 403
+    )
