@@ -230,33 +230,88 @@ def _run_body_json(map: Map, run: RankingRun, *, frame: str | None, limit: int |
     The entry holds the body up to the crux list, the cruxes one after another,
     and where each crux ends: slicing is cutting bytes, not parsing JSON.
     """
-    # 3: the shape with each crux's "why" (a rendering of the older shape is not reused).
-    key = f"ranking-json:3:{map.pk}:{frame or ''}"
-    # The floor is in the stamp: a rendering made under another floor is not reused.
-    stamp = (run.pk, run.computed_at.isoformat(), privacy_floor())
+    key, stamp = _whole_key(map.pk, run, frame)
     cached = _cache_call(cache.get, key)
     if cached is _UNREACHABLE:
         # No cache to keep the whole rendering for the next request: render only
         # what was asked (a short page of a 100k-node map is a few rows).
         return _JSON.encode(_run_body(run, frame=frame, limit=limit)).encode()
     if cached is None or cached[0] != stamp:
-        whole = _run_body(run, frame=frame, limit=None)
-        cruxes = whole.pop("cruxes")
-        start = _JSON.encode(whole).encode()[:-1] + b',"cruxes":['
-        items = [_JSON.encode(c).encode() for c in cruxes]
-        ends = array("Q")  # where each crux ends (the comma before the next excluded)
-        size = -1
-        for item in items:
-            size += 1 + len(item)
-            ends.append(size)
-        cached = (stamp, start, b",".join(items), ends.tobytes())
-        _cache_call(cache.set, key, cached, RANKING_CACHE_SECONDS)
+        cached = _cache_whole(key, stamp, _run_body(run, frame=frame, limit=None))
     _, start, cruxes_json, ends = cached
     count = len(ends) // _END_SIZE
     if limit is None or limit >= count:
         return start + cruxes_json + b"]}"
     cut = 0 if limit == 0 else struct.unpack_from("Q", ends, (limit - 1) * _END_SIZE)[0]
     return start + cruxes_json[:cut] + b"]}"
+
+
+def _whole_key(map_id: int, run: RankingRun, frame: str | None) -> tuple[str, tuple]:
+    """The cache key of a map's whole rendering (one per frame) and the stamp that says
+    which run, under which privacy floor, it renders."""
+    # 3: the shape with each crux's "why" (a rendering of the older shape is not reused).
+    # The floor is in the stamp: a rendering made under another floor is not reused.
+    stamp = (run.pk, run.computed_at.isoformat(), privacy_floor())
+    return f"ranking-json:3:{map_id}:{frame or ''}", stamp
+
+
+def _cache_whole(key: str, stamp: tuple, whole: dict) -> tuple:
+    """Cache a run's whole rendering as (stamp, head, the cruxes' JSON, where each ends):
+    slicing a page out of it is cutting bytes, not parsing JSON."""
+    cruxes = whole.pop("cruxes")
+    start = _JSON.encode(whole).encode()[:-1] + b',"cruxes":['
+    items = [_JSON.encode(c).encode() for c in cruxes]
+    ends = array("Q")  # where each crux ends (the comma before the next excluded)
+    size = -1
+    for item in items:
+        size += 1 + len(item)
+        ends.append(size)
+    cached = (stamp, start, b",".join(items), ends.tobytes())
+    _cache_call(cache.set, key, cached, RANKING_CACHE_SECONDS)
+    return cached
+
+
+def ranking_render_ahead(*, map_id: int, run: RankingRun, result: "ranking.RankingResult") -> None:
+    """Cache the new run's whole rendering, built from the engine's result in memory: the
+    same bytes as rendering its stored rows (tests/cruxes/test_render_ahead.py), without
+    reading ~6,000 rows back on a 10k-node map. The worker calls it right after the store,
+    so that the first reader after a run (often a page polling for it) finds it cached."""
+    # The run's two JSON fields as the database gives them back (jsonb orders an object's
+    # keys its own way): one short row, not the score rows.
+    frames, ranked = RankingRun.objects.values_list("frames", "ranked").get(pk=run.pk)
+    with gc_paused():
+        whole = {"frames": frames, "cruxes": [], "ranked": (ranked or {}).get("")}
+        listed = sorted(result.cruxes, key=lambda c: (c.rank, not c.connected, c.key))
+        for c in listed:
+            crux = {
+                "id": c.key,
+                "rank": c.rank,
+                "score": c.score,
+                "credence": c.credence,
+                "n_votes": c.n_votes,
+                "uncertainty": c.uncertainty,
+                "disagreement": c.disagreement,
+                "discrimination": c.discrimination,
+                "connected": c.connected,
+            }
+            crux["frames"] = [
+                {
+                    "frame": f.frame,
+                    "score": f.score,
+                    "delta": f.delta,
+                    "strength_if_true": f.strength_if_true,
+                    "strength_if_false": f.strength_if_false,
+                }
+                for f in sorted(c.frames, key=lambda f: (-f.score, f.frame))
+            ]
+            moves = [
+                (-abs(f.delta), f.frame, {"frame": f.frame, "delta": f.delta, "path": list(f.path)})
+                for f in c.frames
+            ]
+            crux["why"] = _why(crux, moves)
+            whole["cruxes"].append(_private(crux))
+        key, stamp = _whole_key(map_id, run, None)
+        _cache_whole(key, stamp, whole)
 
 
 def _cache_call(method, *args):
@@ -772,3 +827,70 @@ def ranking_diff(*, map: Map, v_from: int, v_to: int) -> dict:
         )
     moved.sort(key=lambda m: (-abs((m["new_score"] or 0) - (m["old_score"] or 0)), m["id"]))
     return {"from": v_from, "to": v_to, "cruxes": moved}
+
+
+# ---- How the ranking moved: the pages' rank-change markers and "what changed" strip ----
+
+RANKING_DIFF_CACHE_SECONDS = 600
+
+
+def _previous_run(map: Map, graph_version: int) -> tuple[int, int] | None:
+    """(pk, graph version) of the map's newest successful run before `graph_version`."""
+    return (
+        RankingRun.objects.filter(map=map, status=RunStatus.OK, graph_version__lt=graph_version)
+        .order_by("-graph_version", "-pk")
+        .values_list("pk", "graph_version")
+        .first()
+    )
+
+
+def ranking_rank_changes(
+    *, map: Map, graph_version: int | None, keys: list[str], frame: str = ""
+) -> dict:
+    """Where the listed cruxes stood in the run before the one at `graph_version`, in the
+    global list (`frame` "") or one frame's: {"from": that run's version or None,
+    "ranks": {crux key: its rank then}}. Two queries whatever the map's size (the keys
+    are a page's rows); none without a latest run, one when there is no earlier run."""
+    if graph_version is None or not keys:
+        return {"from": None, "ranks": {}}
+    previous = _previous_run(map, graph_version)
+    if previous is None:
+        return {"from": None, "ranks": {}}
+    ranks = dict(
+        CruxScore.objects.filter(run_id=previous[0], frame_key=frame, crux_key__in=keys)
+        .order_by()
+        .values_list("crux_key", "rank")
+    )
+    return {"from": previous[1], "ranks": ranks}
+
+
+def rank_change(*, old_rank: int | None, new_rank: int, since: int | None) -> dict | None:
+    """A row's marker: {"kind": "up" | "down" | "same" | "new", "by": places}; None when
+    there is no earlier run to compare with."""
+    if since is None:
+        return None
+    if old_rank is None:
+        return {"kind": "new", "by": 0, "since": since}
+    by = old_rank - new_rank
+    kind = "up" if by > 0 else "down" if by < 0 else "same"
+    return {"kind": kind, "by": abs(by), "since": since}
+
+
+def ranking_diff_latest(*, map: Map, graph_version: int | None) -> dict | None:
+    """ranking_diff between the map's run at `graph_version` (its latest) and the one
+    before it, or None when there is none before. Both runs and the changes between them
+    never change once stored, so the diff is cached per pair of runs (it reads every
+    score of both runs and the map's arguments); without the cache it is computed."""
+    if graph_version is None:
+        return None
+    previous = _previous_run(map, graph_version)
+    if previous is None:
+        return None
+    key = f"ranking-diff:1:{map.pk}:{previous[1]}:{graph_version}:{privacy_floor()}"
+    cached = _cache_call(cache.get, key)
+    if isinstance(cached, dict):
+        return cached
+    diff = ranking_diff(map=map, v_from=previous[1], v_to=graph_version)
+    if cached is not _UNREACHABLE:
+        _cache_call(cache.set, key, diff, RANKING_DIFF_CACHE_SECONDS)
+    return diff

@@ -507,21 +507,20 @@ def ranking_compute(*, map_id: int) -> RankingRun | None:
     duration_ms = int((time.perf_counter() - started) * 1000)
     run = ranking_store(map_id=map_id, version=version, result=result, duration_ms=duration_ms)
     if run is not None:
-        _ranking_render_ahead(map_id)
+        _ranking_render_ahead(map_id, run, result)
     return run
 
 
-def _ranking_render_ahead(map_id: int) -> None:
-    """Render the new run's JSON into the cache now, so that the first reader after the
-    run (often a page polling for it) is served from the cache, not kept waiting while
-    it renders the whole ranking. Best effort: a reader renders it otherwise."""
-    from cruxes.selectors import ranking_latest_json
+def _ranking_render_ahead(map_id: int, run: RankingRun, result) -> None:
+    """Render the new run's JSON into the cache now, from the result in memory, so that
+    the first reader after the run (often a page polling for it) is served from the
+    cache, not kept waiting while it renders the whole ranking. Best effort: a reader
+    renders it otherwise."""
+    from cruxes.selectors import ranking_render_ahead
 
     try:
-        the_map = Map.objects.filter(pk=map_id).first()
-        if the_map is not None:
-            ranking_latest_json(map=the_map, limit=1)
-    except Exception:  # noqa: BLE001 - the cache or a read failed: readers render it
+        ranking_render_ahead(map_id=map_id, run=run, result=result)
+    except Exception:  # noqa: BLE001 - the cache failed: readers render it
         logger.warning("could not render the ranking of map %s ahead", map_id, exc_info=True)
 
 
