@@ -8,7 +8,7 @@ STAMP := $(VENV)/.requirements.stamp
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/argmap
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test test-faults lint format venv worker bench bench-tools clean vendor
+.PHONY: run test test-faults lint format venv worker bench bench-tools clean vendor screenshots
 
 venv: $(STAMP)
 
@@ -20,11 +20,17 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $@
 
-# Serve the app with the seeded alignment map at http://127.0.0.1:8000.
+# Serve the app with the seeded alignment map at http://127.0.0.1:8000
+# (another address or port: ARGMAP_ADDR=127.0.0.1:8001 make run).
 # No DATABASE_URL: embedded SQLite, tasks in-process. With DATABASE_URL and
 # REDIS_URL: PostgreSQL, Redis and a real Celery worker (with beat) alongside.
 run: venv
 	DEBUG=$${DEBUG:-1} bash scripts/run.sh
+
+# The README's screenshots (docs/screenshots/<page>-<width>.png) of a fresh
+# seeded server that runs, as `make run` does, on a free port until they are taken.
+screenshots: venv
+	bash scripts/screenshots.sh $(SCREENSHOT_ARGS)
 
 # The whole suite against the real PostgreSQL and Redis, plus ruff.
 test: venv

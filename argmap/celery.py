@@ -1,10 +1,26 @@
 """The Celery app of argmap: configuration comes from Django settings (CELERY_*)."""
 
 import os
+import warnings
 
 from celery import Celery
+from celery.exceptions import SecurityWarning
+
+from argmap.env import env_bool
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "argmap.settings")
+
+# `make run` as root (a container, a throwaway VM) made the worker greet with a
+# SecurityWarning about superuser privileges that a developer can do nothing
+# about. It stays on in production (DEBUG off), where the operator chooses the
+# user (the image runs as `argmap`); the worker never accepts pickle, the case
+# that makes root dangerous and that Celery refuses outright.
+if env_bool("DEBUG", False):
+    warnings.filterwarnings(
+        "ignore",
+        message="You're running the worker with superuser privileges",
+        category=SecurityWarning,
+    )
 
 app = Celery("argmap")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -362,9 +362,34 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# One console handler at the root. Django's own "django" logger writes to its
+# own console (with DEBUG on) and propagates to the root as well, which printed
+# each of its lines twice ("Watching for file changes with StatReloader"):
+# here it only propagates. Without REDIS_URL, Celery's in-process "memory://"
+# broker has no host, and kombu warns "No hostname was supplied" once per
+# process: not the user's business (with a real broker the URL names its host,
+# and a real connection problem is still logged as an error).
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        # Configuring "django" resets its children: runserver's access log keeps
+        # its own handler and format, as in Django's default logging.
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        **({} if REDIS_URL else {"kombu.connection": {"level": "ERROR"}}),
+    },
 }

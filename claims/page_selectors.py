@@ -55,7 +55,7 @@ GRAPH_LIMIT = GRAPH_LIMITS[0]
 GRAPH_DAGRE_MAX = 200
 # Bump when the shape of graph_elements' answer changes, so that no server
 # serves another version's cached JSON.
-GRAPH_CACHE_FORMAT = 2
+GRAPH_CACHE_FORMAT = 3
 GRAPH_CACHE_SECONDS = 3600
 
 
@@ -67,7 +67,12 @@ def graph_elements(
     A breadth-first walk against the edges from the frame (or from every frame)
     keeps the `limit` nodes closest to it; `total` tells how many bear on it.
     Each node carries `dist`, its distance from the frame; above GRAPH_DAGRE_MAX
-    nodes the layout is "concentric" (rings by `dist`), else "dagre".
+    nodes the layout is "concentric" (rings by `dist`), else "dagre" (the page's
+    layered layout: frames on top, rows by `dist`).
+    Edges carry their key (`id` "e:<key>"; node keys never hold a colon), kind,
+    weight and linked `group`. An undercut's `target` is the target node of the
+    edge it attacks (so a drawing without junctions still has two ends) and its
+    `target_edge` that edge's id; it is shown when the attacked edge is.
     Three queries whatever the map's size; titles only for the nodes shown.
     """
     from collections import deque
@@ -76,19 +81,25 @@ def graph_elements(
         pk: (key, kind)
         for pk, key, kind in Node.objects.filter(map=the_map).values_list("pk", "key", "kind")
     }
-    edges = [
-        e
-        for e in Edge.objects.filter(map=the_map).values_list(
-            "source_id", "target_id", "kind", "weight"
-        )
-        # An edge to a node added after the nodes were read (another statement,
-        # another snapshot) is left out rather than failing the page.
-        if e[0] in nodes and e[1] in nodes
+    rows = Edge.objects.filter(map=the_map).values_list(
+        "pk", "key", "source_id", "target_id", "target_edge_id", "kind", "weight", "group"
+    )
+    # An edge to a node added after the nodes were read (another statement,
+    # another snapshot) is left out rather than failing the page.
+    edges = [e for e in rows if e[2] in nodes and (e[3] in nodes or e[4] is not None)]
+    by_pk = {e[0]: e for e in edges if e[3] is not None}
+    # an undercut, drawn: its source, the attacked edge's target and the attacked edge
+    undercuts = [
+        (e, by_pk[e[4]])
+        for e in edges
+        if e[3] is None and e[4] in by_pk and by_pk[e[4]][5] != EdgeKind.RELATED
     ]
     into: dict[int, list[int]] = defaultdict(list)
-    for s, t, kind, _ in edges:
-        if kind != EdgeKind.RELATED:  # only what bears on a frame (or is part of it)
+    for _, _, s, t, _, kind, _, _ in edges:
+        if t is not None and kind != EdgeKind.RELATED:  # only what bears on a frame
             into[t].append(s)
+    for e, attacked in undercuts:  # an undercut bears on what the attacked edge bears on
+        into[attacked[3]].append(e[2])
     if frame is not None:
         starts = [frame.pk]
     else:
@@ -109,7 +120,26 @@ def graph_elements(
     shown = candidates[:limit]
     keep = set(shown)
     titles = dict(Node.objects.filter(pk__in=shown).values_list("pk", "title"))
-    kept_edges = [e for e in edges if e[0] in keep and e[1] in keep]
+    kept = [e for e in edges if e[3] is not None and e[2] in keep and e[3] in keep]
+    kept_pks = {e[0] for e in kept}
+    kept_undercuts = [
+        (e, attacked) for e, attacked in undercuts if e[2] in keep and attacked[0] in kept_pks
+    ]
+
+    def edge_data(e, target: int, attacked=None) -> dict:
+        data = {
+            "id": f"e:{e[1]}",
+            "source": nodes[e[2]][0],
+            "target": nodes[target][0],
+            "kind": e[5],
+            "weight": e[6],
+        }
+        if e[7] is not None:
+            data["group"] = e[7]
+        if attacked is not None:
+            data["target_edge"] = f"e:{attacked[1]}"
+        return {"data": data}
+
     return {
         "total": len(candidates),
         "shown": len(shown),
@@ -129,18 +159,8 @@ def graph_elements(
             }
             for pk in shown
         ],
-        "edges": [
-            {
-                "data": {
-                    "id": f"e{i}",
-                    "source": nodes[s][0],
-                    "target": nodes[t][0],
-                    "kind": kind,
-                    "weight": weight,
-                }
-            }
-            for i, (s, t, kind, weight) in enumerate(kept_edges)
-        ],
+        "edges": [edge_data(e, e[3]) for e in kept]
+        + [edge_data(e, attacked[3], attacked) for e, attacked in kept_undercuts],
     }
 
 

@@ -115,19 +115,13 @@ def _find_target(the_map, text: str) -> Node:
 
 
 def _edge_error(form, exc: ArgmapError) -> None:
-    """A service's refusal of an edge, in full, next to the first field it names.
+    """A service's refusal of an edge, in plain words, next to the first field it names.
 
-    The rules on groups, undercuts and cycles need their whole sentence (which group,
-    which cycle) where the editor looks, not only the field's short label.
+    The rules on groups, undercuts and cycles without plain words of their own need
+    their whole sentence (which group, which cycle) where the editor looks, not only
+    the field's short label (core.forms says which have plain words).
     """
-    aliases = {"id": "key"}
-    for path in exc.fields:
-        field = path.split(".")[0].split("[")[0]
-        field = aliases.get(field, field)
-        if field in form.fields and not form.fields[field].widget.is_hidden:
-            form.add_error(field, exc.message)
-            return
-    form.add_error(None, exc.message)
+    add_service_error(form, exc, aliases={"id": "key"}, whole_message=True, thing="argument")
 
 
 def _find_edge(the_map, key: str) -> Edge:
@@ -175,6 +169,19 @@ def node_link(request, slug, key):
             messages.success(request, f"Linked to {linked}.")
             return redirect(node_url(source))
     return _rerender(request, the_map, source, link_form=form)
+
+
+def _their_version(form_class, current: dict, mine):
+    """An edit form holding the version someone else saved meanwhile (and its revision),
+    with what this person had typed kept beside it (`form.unsaved`) to copy from."""
+    form = form_class(data=current)
+    form.is_valid()
+    form.unsaved = [
+        (mine[name].label, mine.data.get(name, ""))
+        for name in mine.fields
+        if not mine.fields[name].widget.is_hidden and mine.data.get(name, "") != current.get(name)
+    ]
+    return form
 
 
 def edit_edge_initial(edge: Edge) -> dict:
@@ -229,13 +236,11 @@ def edge_edit(request, slug, key):
                 group=d["group"],
             )
         except ArgmapError as exc:
-            _edge_error(form, exc)
             if exc.code == "stale_revision":
-                form.add_error(
-                    None,
-                    "Someone edited this argument since you opened it: "
-                    "your edit was not saved. Reload to see their version.",
-                )
+                # Their version in the form (with its revision), theirs to build on.
+                edge = edge_get(map=the_map, key=edge.key, field="edge")
+                form = _their_version(EditEdgeForm, edit_edge_initial(edge), form)
+            _edge_error(form, exc)
         else:
             messages.success(request, f"Saved a new revision of the argument {edge.key}.")
             return redirect(node_url(node))
@@ -259,13 +264,10 @@ def node_edit(request, slug, key):
                 text=d["text"],
             )
         except ArgmapError as exc:
-            add_service_error(form, exc)
             if exc.code == "stale_revision":
-                form.add_error(
-                    None,
-                    "Someone edited this node since you opened it: "
-                    "your edit was not saved. Reload to see their version.",
-                )
+                node.refresh_from_db()
+                form = _their_version(EditNodeForm, edit_initial(node), form)
+            add_service_error(form, exc, thing="node")
         else:
             messages.success(request, "Saved a new revision.")
             return redirect(node_url(node))

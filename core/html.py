@@ -5,8 +5,26 @@ import functools
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from core.errors import NotAuthenticated, NotFound, PermissionDenied
+
+
+def return_path(request: HttpRequest) -> str:
+    """Where the log-in page should send someone back to.
+
+    A page (GET) is its own address. A form (POST) is not: its URL answers POSTs
+    only, and the log-in would end on a 405. It returns to the page the form was on
+    (its `next` field, or the Referer) when that is a path of this site.
+    """
+    if request.method in ("GET", "HEAD"):
+        return request.get_full_path()
+    for candidate in (request.POST.get("next"), request.headers.get("Referer")):
+        if candidate and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return candidate
+    return "/"
 
 
 def html_errors(view):
@@ -17,7 +35,7 @@ def html_errors(view):
         try:
             return view(request, *args, **kwargs)
         except NotAuthenticated:
-            return redirect_to_login(request.get_full_path())
+            return redirect_to_login(return_path(request))
         except NotFound as exc:
             raise Http404(exc.message) from exc
         except PermissionDenied as exc:

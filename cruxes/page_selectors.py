@@ -3,6 +3,7 @@ dicts, a fixed number of queries whatever the map's size (the pages show
 bounded lists)."""
 
 import difflib
+import re
 from collections import defaultdict
 
 from django.db.models import Q
@@ -14,8 +15,11 @@ from cruxes.privacy import privacy_floor, statistics_withheld
 from cruxes.selectors import (
     credence_summary,
     edge_strengths,
+    rank_change,
+    ranking_diff_latest,
     ranking_latest,
     ranking_overview,
+    ranking_rank_changes,
     stored_route,
 )
 
@@ -27,6 +31,7 @@ PANEL_FRAMES = 3  # frames a node page's "why this rank" explains (the most move
 # page calls it high, and moderate.
 SPLIT_HIGH = 0.5
 SPLIT_MODERATE = 0.2
+CHANGED_ROWS = 5  # the map page's "what changed" strip: the cruxes that moved most
 
 
 def _histograms(node_ids: list[int]) -> dict[int, list[int] | None]:
@@ -90,8 +95,90 @@ def map_page(*, the_map: Map) -> dict:
                 ],
             }
         )
-    rows = [{**c, "node": titles[c["id"]]} for c in global_rows if c["id"] in titles]
-    return {"ranking": ranking, "groups": groups, "rows": rows, "privacy_floor": privacy_floor()}
+    moves = ranking_rank_changes(
+        map=the_map, graph_version=ranking["graph_version"], keys=[c["id"] for c in global_rows]
+    )
+    rows = [
+        {
+            **c,
+            "node": titles[c["id"]],
+            "change": rank_change(
+                old_rank=moves["ranks"].get(c["id"]), new_rank=c["rank"], since=moves["from"]
+            ),
+        }
+        for c in global_rows
+        if c["id"] in titles
+    ]
+    return {
+        "ranking": ranking,
+        "groups": groups,
+        "rows": rows,
+        "privacy_floor": privacy_floor(),
+        "changed": _what_changed(the_map, ranking["graph_version"]),
+    }
+
+
+_ACTIONS = {  # MapChange.action in the words of the "what changed" strip
+    "vote_cast": "a vote on",
+    "vote_withdraw": "a withdrawn vote on",
+    "vote_edge_cast": "a strength vote on an argument of",
+    "vote_edge_withdraw": "a withdrawn strength vote on an argument of",
+    "node_create": "the new node",
+    "node_update": "an edit of",
+    "node_delete": "the removal of",
+    "edge_create": "a new argument between",
+    "edge_update": "an edit of an argument between",
+    "edge_delete": "a removed argument between",
+    "map_import": "the map's import",
+    "member_admit": "a member admitted (their votes now count fully)",
+    "member_remove": "a member removed",
+}
+
+
+def _what_changed(the_map: Map, graph_version: int | None) -> dict | None:
+    """The map page's "what changed" strip: the cruxes the latest run moved most against
+    the run before it (cruxes.selectors.ranking_diff), each with what changed on the map
+    in between in plain words. A fixed number of queries (the diff is cached per pair of
+    runs; the titles are one query)."""
+    diff = ranking_diff_latest(map=the_map, graph_version=graph_version)
+    if diff is None:
+        return None
+    moved = [m for m in diff["cruxes"] if m["old_rank"] != m["new_rank"]][:CHANGED_ROWS]
+    because, seen = [], set()
+    for m in moved:
+        for w in m["why"]:  # one line per kind of change and its nodes (3 votes on X: one)
+            what = (w["action"], tuple(w["nodes"]), w.get("user"))
+            if what not in seen:
+                seen.add(what)
+                because.append(w)
+    keys = {m["id"] for m in moved} | {k for w in because[:CHANGED_ROWS] for k in w["nodes"]}
+    titles = nodes_by_key(the_map, keys) if keys else {}
+    rows = []
+    for m in moved:
+        node = titles.get(m["id"])
+        rows.append(
+            {
+                "node": node,
+                "key": m["id"],
+                "old_rank": m["old_rank"],
+                "new_rank": m["new_rank"],
+                "change": rank_change(
+                    old_rank=m["old_rank"], new_rank=m["new_rank"], since=diff["from"]
+                )
+                if m["new_rank"] is not None
+                else {"kind": "gone", "by": 0, "since": diff["from"]},
+            }
+        )
+    causes = [
+        {
+            "what": _ACTIONS.get(w["action"], w["action"].replace("_", " ")),
+            "nodes": [titles.get(k) or k for k in w["nodes"][:3]],
+            "more": max(len(w["nodes"]) - 3, 0),
+            "user": w.get("user"),
+        }
+        for w in because[:CHANGED_ROWS]
+    ]
+    return {"from": diff["from"], "to": diff["to"], "rows": rows, "causes": causes}
 
 
 def frame_page(*, the_map: Map, frame: Node, user) -> dict:
@@ -104,6 +191,9 @@ def frame_page(*, the_map: Map, frame: Node, user) -> dict:
     ids = [n.pk for n in nodes.values()]
     hist = _histograms(ids)
     mine = _my_votes(user, ids)
+    moves = ranking_rank_changes(
+        map=the_map, graph_version=ranking["graph_version"], keys=keys, frame=frame.key
+    )
     rows = []
     for c in ranking["cruxes"]:
         node = nodes.get(c["id"])
@@ -129,6 +219,9 @@ def frame_page(*, the_map: Map, frame: Node, user) -> dict:
                 "my_credence": my[0] if my else None,
                 "my_stale": bool(my and my[1] < node.revision),
                 "panel": why,
+                "change": rank_change(
+                    old_rank=moves["ranks"].get(c["id"]), new_rank=c["rank"], since=moves["from"]
+                ),
             }
         )
     tornado = sorted(
@@ -233,14 +326,8 @@ def node_page(*, the_map: Map, node: Node, user) -> dict:
                 "to": newer_revision,
                 "edited_by": r.edited_by.username if r.edited_by else None,
                 "at": r.created_at,
-                "lines": list(
-                    difflib.unified_diff(
-                        f"{r.title}\n\n{r.text}".splitlines(),
-                        f"{newer_title}\n\n{newer_text}".splitlines(),
-                        lineterm="",
-                        n=1,
-                    )
-                )[2:],
+                "title": word_diff(r.title, newer_title),
+                "text": word_diff(r.text, newer_text),
             }
         )
         newer_title, newer_text, newer_revision = r.title, r.text, r.revision
@@ -259,6 +346,34 @@ def node_page(*, the_map: Map, node: Node, user) -> dict:
         "my_credence": mine[0] if mine else None,
         "my_stale": bool(mine and mine[1] < node.revision),
     }
+
+
+_WORDS = re.compile(r"\s+|[^\s\w]|\w+")
+
+
+def word_diff(old: str, new: str) -> list[dict]:
+    """`old` -> `new` as the revision history shows it: runs of words kept, removed
+    ("del") or added ("add"), [{"op": "same" | "del" | "add", "text": ...}]; a changed
+    word is its removal then its addition. Words, spaces and punctuation are the units,
+    so a changed word is marked alone, not its whole line."""
+    a, b = _WORDS.findall(old), _WORDS.findall(new)
+    out: list[dict] = []
+
+    def put(op: str, tokens: list[str]) -> None:
+        if not tokens:
+            return
+        if out and out[-1]["op"] == op:
+            out[-1]["text"] += "".join(tokens)
+        else:
+            out.append({"op": op, "text": "".join(tokens)})
+
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            put("same", a[i1:i2])
+        else:
+            put("del", a[i1:i2])
+            put("add", b[j1:j2])
+    return out
 
 
 # ---- The edges of a node page: arguments with their rationale, sources and strength ----

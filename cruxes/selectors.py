@@ -88,7 +88,7 @@ def ranking_inputs(*, map_id: int) -> tuple[list["ranking.NodeInput"], list["ran
             )
         voted = full_strengths.keys() | partial_strengths.keys()
         cursor.execute(
-            "SELECT id, key, source_id, target_id, target_edge_id, kind, weight, e.group"  # noqa: S608
+            'SELECT id, key, source_id, target_id, target_edge_id, kind, weight, e."group"'  # noqa: S608
             f" FROM {edge_table} e WHERE map_id = %s",
             [map_id],
         )

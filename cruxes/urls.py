@@ -1,8 +1,13 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from cruxes import apis, views
+from cruxes import apis, help_views, views
 
 urlpatterns = [
+    re_path(
+        r"^how-ranking-works/(?:(?P<doc>RANKING\.md))?$",
+        help_views.how_ranking_works,
+        name="how_ranking_works",
+    ),
     path("maps/<slug:slug>/", views.map_page, name="map"),
     path("maps/<slug:slug>/frames/<slug:key>/", views.frame_page, name="frame"),
     path("maps/<slug:slug>/nodes/<slug:key>/", views.node_page, name="node"),

@@ -7,6 +7,10 @@
 # connection (DB_CONN_MAX_AGE) that nothing reuses: a burst of requests left
 # dozens of idle connections until PostgreSQL refused new clients. gunicorn's
 # workers reuse their one connection each.
+#
+# ARGMAP_ADDR (default 127.0.0.1:8000) is the address and port served, e.g.
+# `ARGMAP_ADDR=127.0.0.1:8001 make run`; ARGMAP_DATA_DIR (default var) holds the
+# SQLite file and the beat schedule.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -23,6 +27,8 @@ if [[ -n "${REDIS_URL:-}" ]]; then
   trap 'kill $worker 2>/dev/null || true' EXIT
 fi
 if [[ -z "${DATABASE_URL:-}" ]]; then
+  # `make run` is the development server on purpose: no banner saying so.
+  export DJANGO_RUNSERVER_HIDE_WARNING=true
   server=($PY manage.py runserver "$ADDR")
 else
   # --reload restarts the workers when a source file changes, as runserver does;
@@ -30,5 +36,6 @@ else
   server=(.venv/bin/gunicorn --workers "${ARGMAP_WEB_WORKERS:-2}" --bind "$ADDR"
     --reload --timeout 300 --access-logfile - argmap.wsgi:application)
 fi
+echo "argmap: serving http://$ADDR/ (admin at http://$ADDR/admin/; ARGMAP_ADDR changes the address)"
 # Not exec'd: the EXIT trap above stops the worker when the server stops.
 "${server[@]}"
