@@ -219,8 +219,9 @@ def test_poison_map_is_recorded_as_failed_and_does_not_block_others():
     stranger = Node.objects.get(map=healthy, key="f")
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO claims_edge (map_id, source_id, target_id, kind, weight, created_at)"
-            " SELECT %s, id, %s, 'supports', 1.0, now() FROM claims_node"
+            "INSERT INTO claims_edge (map_id, key, source_id, target_id, kind, weight,"
+            " rationale, revision, created_at, updated_at)"
+            " SELECT %s, 'poison', id, %s, 'supports', 1.0, '', 1, now(), now() FROM claims_node"
             " WHERE map_id = %s AND key = 'c0'",
             [poison.pk, stranger.pk, poison.pk],
         )
