@@ -201,6 +201,8 @@ def ranking_overview(*, map: Map, limit: int, per_frame: int) -> dict:
 # is a slice of it, never an entry of its own: any integer is a valid limit, and
 # an entry per value let anyone fill Redis (the broker too) with copies.
 RANKING_CACHE_SECONDS = 600
+#: Pages of at most this many cruxes are cut from a short copy of the rendering's start.
+SHORT_PAGE = 50
 _JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 _END_SIZE = array("Q").itemsize
 _UNREACHABLE = object()  # what _cache_call answers when the cache is down
@@ -231,6 +233,12 @@ def _run_body_json(map: Map, run: RankingRun, *, frame: str | None, limit: int |
     and where each crux ends: slicing is cutting bytes, not parsing JSON.
     """
     key, stamp = _whole_key(map.pk, run, frame)
+    if limit is not None and limit <= SHORT_PAGE:
+        # A short page (a poll for freshness, a page's top list) reads the short entry:
+        # on a 10k-node map the whole rendering is ~2 MB to fetch and unpickle.
+        short = _cache_call(cache.get, key + ":short")
+        if short not in (None, _UNREACHABLE) and short[0] == stamp:
+            return _slice(short, limit)
     cached = _cache_call(cache.get, key)
     if cached is _UNREACHABLE:
         # No cache to keep the whole rendering for the next request: render only
@@ -238,6 +246,11 @@ def _run_body_json(map: Map, run: RankingRun, *, frame: str | None, limit: int |
         return _JSON.encode(_run_body(run, frame=frame, limit=limit)).encode()
     if cached is None or cached[0] != stamp:
         cached = _cache_whole(key, stamp, _run_body(run, frame=frame, limit=None))
+    return _slice(cached, limit)
+
+
+def _slice(cached: tuple, limit: int | None) -> bytes:
+    """The body with the first `limit` cruxes (all with None) of a cached rendering."""
     _, start, cruxes_json, ends = cached
     count = len(ends) // _END_SIZE
     if limit is None or limit >= count:
@@ -267,7 +280,11 @@ def _cache_whole(key: str, stamp: tuple, whole: dict) -> tuple:
         size += 1 + len(item)
         ends.append(size)
     cached = (stamp, start, b",".join(items), ends.tobytes())
-    _cache_call(cache.set, key, cached, RANKING_CACHE_SECONDS)
+    # The whole rendering, and its first SHORT_PAGE cruxes apart (ranking_latest_json).
+    short_ends = ends[:SHORT_PAGE]
+    short_cut = short_ends[-1] if short_ends else 0
+    short = (stamp, start, cached[2][:short_cut], short_ends.tobytes())
+    _cache_call(cache.set_many, {key: cached, key + ":short": short}, RANKING_CACHE_SECONDS)
     return cached
 
 

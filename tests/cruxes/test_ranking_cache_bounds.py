@@ -37,8 +37,10 @@ def ranking_entries() -> list[bytes]:
 
 
 def test_twenty_distinct_limits_make_no_more_than_one_cache_entry(seeded, client):
+    # One rendering per run and filter: the whole, and its short start (SHORT_PAGE cruxes)
+    # that short pages and freshness polls read; never one per limit.
     assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
-    assert len(ranking_entries()) == 1  # the worker rendered the new run ahead
+    assert len(ranking_entries()) == 2  # the worker rendered the new run ahead
     total = len(ranking_latest(map=seeded)["cruxes"])
     for limit in range(1000, 1020):
         response = client.get(f"{URL}?limit={limit}")
@@ -46,7 +48,7 @@ def test_twenty_distinct_limits_make_no_more_than_one_cache_entry(seeded, client
         assert len(response.json()["cruxes"]) == min(limit, total)
     for limit in (1, 2, 3, 999_999_999):
         assert client.get(f"{URL}?limit={limit}").status_code == 200
-    assert len(ranking_entries()) == 1
+    assert len(ranking_entries()) == 2
 
 
 def test_each_frame_filter_has_one_entry_whatever_the_limits(seeded, client):
@@ -55,8 +57,9 @@ def test_each_frame_filter_has_one_entry_whatever_the_limits(seeded, client):
     for frame in frames:
         for limit in ("", "1", "2", "7", "500"):
             assert client.get(f"{URL}?frame={frame}&limit={limit}").status_code == 200
-    # one per frame filter, and the global one the worker rendered ahead
-    assert len(ranking_entries()) == len(frames) + 1
+    # one rendering (whole and short start) per frame filter, and the global one the
+    # worker rendered ahead
+    assert len(ranking_entries()) == 2 * (len(frames) + 1)
 
 
 @pytest.mark.parametrize("frame", [None, "inner-alignment"])
