@@ -49,13 +49,13 @@ def edge_search(*, the_map: Map, q: str) -> list[tuple[str, str]]:
 # fast nor readable, so the view keeps the ones nearest the frame and says so.
 GRAPH_LIMITS = (600, 1_200, 2_400)
 GRAPH_LIMIT = GRAPH_LIMITS[0]
-# Up to this many nodes the browser lays the graph out in layers (dagre: 0.15 to
-# 0.7 s for 200 nodes here, 2 s for 600); above it, in rings by distance from the
-# frame (Cytoscape's own concentric layout, a few milliseconds).
-GRAPH_DAGRE_MAX = 200
+# Up to this many nodes the browser lays the graph out in layers (static/js/graph.js
+# places the rows itself: a few milliseconds; labels wrapped, none overlapping); above
+# it, in rings by distance from the frame (Cytoscape's own concentric layout).
+GRAPH_LAYERED_MAX = 200
 # Bump when the shape of graph_elements' answer changes, so that no server
 # serves another version's cached JSON.
-GRAPH_CACHE_FORMAT = 3
+GRAPH_CACHE_FORMAT = 4
 GRAPH_CACHE_SECONDS = 3600
 
 
@@ -66,9 +66,9 @@ def graph_elements(
 
     A breadth-first walk against the edges from the frame (or from every frame)
     keeps the `limit` nodes closest to it; `total` tells how many bear on it.
-    Each node carries `dist`, its distance from the frame; above GRAPH_DAGRE_MAX
-    nodes the layout is "concentric" (rings by `dist`), else "dagre" (the page's
-    layered layout: frames on top, rows by `dist`).
+    Each node carries `dist`, its distance from the frame; above GRAPH_LAYERED_MAX
+    nodes the layout is "concentric" (rings by `dist`), else "layered" (the page's
+    own placement: frames on top, rows by `dist`).
     Edges carry their key (`id` "e:<key>"; node keys never hold a colon), kind,
     weight and linked `group`. An undercut's `target` is the target node of the
     edge it attacks (so a drawing without junctions still has two ends) and its
@@ -147,7 +147,7 @@ def graph_elements(
         "more": next((n for n in GRAPH_LIMITS if n > limit), None)
         if len(candidates) > len(shown)
         else None,
-        "layout": "concentric" if len(shown) > GRAPH_DAGRE_MAX else "dagre",
+        "layout": "concentric" if len(shown) > GRAPH_LAYERED_MAX else "layered",
         "nodes": [
             {
                 "data": {

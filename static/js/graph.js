@@ -1,6 +1,6 @@
 // Graph view: Cytoscape.
 //
-// Up to 200 nodes (the server says layout "dagre"): a layered drawing placed
+// Up to 200 nodes (the server says layout "layered"): a layered drawing placed
 // here (a "preset" layout): frames in the top row, each further row one step
 // further from the frames (the server's `dist`), ordered within a row by where
 // the nodes they bear on sit (barycentre sweeps), a row wrapped into several

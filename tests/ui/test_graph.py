@@ -8,7 +8,7 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from claims.models import Map, Node
-from claims.page_selectors import GRAPH_DAGRE_MAX, GRAPH_LIMIT, GRAPH_LIMITS
+from claims.page_selectors import GRAPH_LAYERED_MAX, GRAPH_LIMIT, GRAPH_LIMITS
 from claims.services import edge_create, map_create, map_import, node_create, node_update
 from claims.synthetic import generate_map
 from tests.conftest import UNREACHABLE_CACHES
@@ -56,7 +56,7 @@ def test_a_large_neighbourhood_shows_at_most_the_limit_and_says_how_many_it_left
     ids = [n["data"]["id"] for n in body["nodes"]]
     assert ids[0] == frame  # nearest first
     assert all(e["data"]["source"] in ids and e["data"]["target"] in ids for e in body["edges"])
-    # too many for dagre in the browser: rings by distance from the frame
+    # too many to lay out in layers in the browser: rings by distance from the frame
     assert body["layout"] == "concentric"
     dist = [n["data"]["dist"] for n in body["nodes"]]
     assert dist[0] == 0 and body["nodes"][0]["data"]["kind"] == "frame"
@@ -77,11 +77,11 @@ def test_kind_filter_keeps_only_those_kinds(client, large_map):
     assert body["total"] == Node.objects.filter(map=large_map, kind="crux").count()
 
 
-def test_a_small_graph_is_left_to_dagre_in_the_browser(client, small_map):
+def test_a_small_graph_is_laid_out_in_layers_by_the_browser(client, small_map):
     body = client.get("/maps/small/graph.json").json()
-    assert body["layout"] == "dagre" and body["total"] == body["shown"] == 2
+    assert body["layout"] == "layered" and body["total"] == body["shown"] == 2
     assert body["more"] is None
-    assert len(body["nodes"]) <= GRAPH_DAGRE_MAX
+    assert len(body["nodes"]) <= GRAPH_LAYERED_MAX
 
 
 def test_the_graph_json_is_served_from_cache_after_the_first_request_without_recomputing(
