@@ -57,22 +57,12 @@ def ranking_inputs(*, map_id: int) -> tuple[list["ranking.NodeInput"], list["ran
             [map_id],
         )
         nodes = []
-        NodeInput, no_votes = ranking.NodeInput, ()
+        NodeInput = ranking.NodeInput
         for pk, key, kind, prior in cursor.fetchall():
             keys[pk] = key
-            # Sorted: the aggregate is order-free, and sorted tuples are canonical.
-            # No weights when every vote weighs 1.0 (the engine reads () as that).
-            counted, discounted = full_votes.get(pk), partial_votes.get(pk)
-            if discounted is None:
-                credences = tuple(sorted(counted)) if counted else no_votes
-                nodes.append(NodeInput(key, kind, prior, credences))
-            elif counted is None:
-                credences = tuple(sorted(discounted))
-                nodes.append(NodeInput(key, kind, prior, credences, (partial,) * len(credences)))
-            else:
-                pairs = sorted([(c, 1.0) for c in counted] + [(c, partial) for c in discounted])
-                credences = tuple(c for c, _ in pairs)
-                nodes.append(NodeInput(key, kind, prior, credences, tuple(w for _, w in pairs)))
+            # Sorted credences, and no weights when every vote weighs 1.0 (_weighed).
+            votes = _weighed(full_votes.get(pk), partial_votes.get(pk), partial)
+            nodes.append(NodeInput(key, kind, prior, *votes))
         # The edges' strength votes first (few), apart by weight as the node votes are;
         # then the edges, built positionally in one pass (a 100k-node map has ~300k).
         full_strengths: dict[int, list[float]] = {}
