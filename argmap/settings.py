@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "core",
     "claims",
     "cruxes",
+    "discussion",
 ]
 
 MIDDLEWARE = [

@@ -54,6 +54,28 @@ class MemberRole(models.TextChoices):
     VOTER = "voter"
 
 
+class Contribution(models.TextChoices):
+    """Who may add to a map's graph (issue 16).
+
+    closed: the owner and editors only. open: any signed-in user who can see the
+    map may add nodes and link them; editing or deleting what others wrote stays
+    with the owner and editors.
+    """
+
+    CLOSED = "closed"
+    OPEN = "open"
+
+
+class JoinStatus(models.TextChoices):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+JOIN_MESSAGE_MAX_LENGTH = 500
+
+
 class Map(models.Model):
     slug = models.SlugField(max_length=KEY_MAX_LENGTH, unique=True)
     title = models.CharField(max_length=TITLE_MAX_LENGTH)
@@ -67,6 +89,9 @@ class Map(models.Model):
     )
     visibility = models.CharField(
         max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    contribution = models.CharField(
+        max_length=10, choices=Contribution.choices, default=Contribution.CLOSED
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -89,6 +114,9 @@ class Map(models.Model):
             models.CheckConstraint(condition=~Q(title=""), name="map_title_not_empty"),
             models.CheckConstraint(
                 condition=Q(visibility__in=Visibility.values), name="map_visibility_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(contribution__in=Contribution.values), name="map_contribution_valid"
             ),
             models.CheckConstraint(
                 condition=Q(graph_version__gte=0), name="map_graph_version_gte_0"
@@ -141,6 +169,13 @@ class Node(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     revision = models.PositiveIntegerField(default=1)
+    # Moderation (issue 16): a hidden node stays in the database, its history and
+    # exports (with a flag) but is out of the pages and the ranking.
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hidden_reason = models.CharField(max_length=500, blank=True, default="")
 
     class Meta:
         ordering = ["map_id", "key"]
@@ -242,6 +277,13 @@ class Edge(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     revision = models.PositiveIntegerField(default=1)
+    # Moderation (issue 16): a hidden node stays in the database, its history and
+    # exports (with a flag) but is out of the pages and the ranking.
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hidden_reason = models.CharField(max_length=500, blank=True, default="")
 
     class Meta:
         ordering = ["map_id", "id"]
@@ -346,3 +388,97 @@ class MapChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.map_id}@{self.graph_version} {self.action}"
+
+
+class JoinRequest(models.Model):
+    """A signed-in user asking a map's owner for a role (voter or editor)."""
+
+    map = models.ForeignKey(Map, on_delete=models.CASCADE, related_name="join_requests")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    role = models.CharField(max_length=10, choices=MemberRole.choices)
+    message = models.CharField(max_length=JOIN_MESSAGE_MAX_LENGTH, blank=True, default="")
+    status = models.CharField(max_length=10, choices=JoinStatus.choices, default=JoinStatus.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # What the owner said with the decision (shown to the requester).
+    reply = models.CharField(max_length=JOIN_MESSAGE_MAX_LENGTH, blank=True, default="")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=MemberRole.values), name="join_role_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=JoinStatus.values), name="join_status_valid"
+            ),
+            # One open request per person and map: asking twice is not louder.
+            models.UniqueConstraint(
+                fields=["map", "user"],
+                condition=Q(status="pending"),
+                name="join_one_pending_per_user",
+            ),
+        ]
+        indexes = [models.Index(fields=["map", "status"], name="join_map_status")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} asks {self.role} of {self.map_id} ({self.status})"
+
+
+class ActivityVerb(models.TextChoices):
+    NODE_ADDED = "node_added", "added"
+    NODE_EDITED = "node_edited", "edited"
+    NODE_DELETED = "node_deleted", "deleted"
+    NODE_HIDDEN = "node_hidden", "hid"
+    NODE_RESTORED = "node_restored", "restored"
+    NODE_REVERTED = "node_reverted", "reverted"
+    EDGE_ADDED = "edge_added", "linked"
+    EDGE_EDITED = "edge_edited", "edited the link"
+    EDGE_DELETED = "edge_deleted", "removed the link"
+    EDGE_REVERTED = "edge_reverted", "reverted the link"
+    COMMENTED = "commented", "commented on"
+    MAP_IMPORTED = "map_imported", "imported"
+    MAP_EDITED = "map_edited", "changed the map's settings"
+    MEMBER_JOINED = "member_joined", "joined"
+    RANKING_CHANGED = "ranking_changed", "top ten changed"
+
+
+class Activity(models.Model):
+    """What happened on a map, newest first: the activity page, feed and watches.
+
+    Written by the services in the same transaction as the change. Never votes:
+    who voted what is private, so a vote is not an activity. `title` is the
+    subject's title at the time, so that an entry still reads after a deletion.
+    """
+
+    map = models.ForeignKey(Map, on_delete=models.CASCADE, related_name="activity")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verb = models.CharField(max_length=20, choices=ActivityVerb.choices)
+    node_key = models.CharField(max_length=KEY_MAX_LENGTH, blank=True, default="")
+    edge_key = models.CharField(max_length=KEY_MAX_LENGTH, blank=True, default="")
+    title = models.CharField(max_length=TITLE_MAX_LENGTH, blank=True, default="")
+    # The comment's id for COMMENTED (the discussion app's table; no foreign key,
+    # so that claims does not depend on it).
+    comment_id = models.BigIntegerField(null=True, blank=True)
+    graph_version = models.BigIntegerField(null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(verb__in=ActivityVerb.values), name="activity_verb_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["map", "-id"], name="activity_map_newest"),
+            models.Index(fields=["map", "node_key", "-id"], name="activity_map_node_newest"),
+            models.Index(fields=["map", "actor", "-id"], name="activity_map_actor_newest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.map_id} {self.actor_id} {self.verb} {self.node_key or self.edge_key}"

@@ -1,6 +1,7 @@
 """Writes to the argument graph. Every service that changes a map calls
 `map_graph_changed` exactly once, inside its transaction."""
 
+from claims.services.activity import activity_record
 from claims.services.edges import edge_create, edge_delete, edge_update
 from claims.services.imports import map_import, map_import_upload
 from claims.services.maps import (
@@ -14,6 +15,7 @@ from claims.services.maps import (
 from claims.services.nodes import node_create, node_delete, node_update
 
 __all__ = [
+    "activity_record",
     "edge_create",
     "edge_delete",
     "edge_update",
