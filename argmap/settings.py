@@ -324,6 +324,9 @@ SPECTACULAR_SETTINGS = {
         "FrameCategoryEnum": "claims.models.FrameCategory",
         "VisibilityEnum": "claims.models.Visibility",
         "MemberRoleEnum": "claims.models.MemberRole",
+        "ContributionEnum": "claims.models.Contribution",
+        "JoinStatusEnum": "claims.models.JoinStatus",
+        "CommentKindEnum": "discussion.models.CommentKind",
     },
 }
 

@@ -8,12 +8,16 @@ from claims import urls as claims_urls
 from core.api_base import api_not_found
 from core.throttles import throttled
 from cruxes import urls as cruxes_urls
+from discussion import urls as discussion_urls
+from discussion import urls_activity as activity_urls
 
 # Each app owns its pages and API endpoints; the project only mounts them.
 api = [
     *accounts_urls.api_urlpatterns,
     *claims_urls.api_urlpatterns,
     *cruxes_urls.api_urlpatterns,
+    *discussion_urls.api_urlpatterns,
+    *activity_urls.api_urlpatterns,
 ]
 
 urlpatterns = [
@@ -37,6 +41,8 @@ urlpatterns = [
     path("", include(accounts_urls.urlpatterns)),
     path("", include(claims_urls.urlpatterns)),
     path("", include(cruxes_urls.urlpatterns)),
+    path("", include(discussion_urls.urlpatterns)),
+    path("", include(activity_urls.urlpatterns)),
 ]
 
 # Http404 raised outside DRF under /api/ (with DEBUG off) is JSON too.

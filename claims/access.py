@@ -3,6 +3,11 @@
 A person who may not see a map gets 404 (never 403), so private maps do not
 leak their existence; one who may see it but not change it gets 403, and an
 anonymous visitor asked to act gets 401.
+
+Contribution (issue 16): on an `open` map anyone signed in who may see it may
+add nodes and link them (Need.CONTRIBUTE), and change or delete what they wrote
+themselves (`own_work_check`); what others wrote stays with the owner and
+editors. On a `closed` map contributing is editing.
 """
 
 from enum import IntEnum
@@ -10,7 +15,7 @@ from enum import IntEnum
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
-from claims.models import Map, MapMember, MemberRole, Node, Visibility
+from claims.models import Contribution, Map, MapMember, MemberRole, Node, Visibility
 from claims.selectors import node_get
 from core.errors import NotAuthenticated, NotFound, PermissionDenied
 
@@ -18,8 +23,13 @@ from core.errors import NotAuthenticated, NotFound, PermissionDenied
 class Need(IntEnum):
     READ = 1
     VOTE = 2
-    EDIT = 3
-    ADMIN = 4
+    CONTRIBUTE = 3  # add nodes and link them (open maps: anyone signed in)
+    EDIT = 4  # change or delete anyone's nodes and edges
+    ADMIN = 5
+
+
+#: The roles that may change the whole graph, whoever wrote it.
+EDITING_ROLES = ("owner", MemberRole.EDITOR)
 
 
 def map_role(*, user: AbstractBaseUser | AnonymousUser, map: Map) -> str | None:
@@ -55,21 +65,70 @@ def _check_role(
         raise NotAuthenticated("log in to do this")
     if need == Need.VOTE:
         return role  # any registered user on a public map; members on a private one
-    if need == Need.EDIT and role not in ("owner", MemberRole.EDITOR):
+    if need == Need.CONTRIBUTE and role not in EDITING_ROLES and not is_open(map):
+        raise PermissionDenied(
+            "this map is closed: only its editors and owner can add to its graph"
+        )
+    if need == Need.EDIT and role not in EDITING_ROLES:
         raise PermissionDenied("only the map's editors and owner can change its graph")
     if need == Need.ADMIN and role != "owner":
         raise PermissionDenied("only the map's owner can do this")
     return role
 
 
+def is_open(map: Map) -> bool:
+    return map.contribution == Contribution.OPEN
+
+
+def may_change_work(
+    *, user: AbstractBaseUser | AnonymousUser, map: Map, role: str | None, author_id: int | None
+) -> bool:
+    """May `user` (with `role` on `map`) change or delete a node or edge `author_id` wrote?
+
+    Owner and editors: anything. On an open map, anyone else who may contribute:
+    their own work only (an imported or ownerless row has no author to match).
+    """
+    if role in EDITING_ROLES:
+        return True
+    return is_open(map) and user.is_authenticated and author_id is not None and author_id == user.pk
+
+
+def own_work_check(
+    *,
+    user: AbstractBaseUser | AnonymousUser,
+    map: Map,
+    author_id: int | None,
+    role: str | None,
+    thing: str = "node",
+) -> None:
+    """403 unless `user` may change or delete this `thing` (see may_change_work).
+
+    The caller has already checked Need.CONTRIBUTE (404/401/403 first); `role` is
+    what that check returned.
+    """
+    if may_change_work(user=user, map=map, role=role, author_id=author_id):
+        return
+    if not is_open(map):
+        raise PermissionDenied("only the map's editors and owner can change its graph")
+    raise PermissionDenied(
+        f"only the map's editors and owner can change or delete a {thing} someone else added"
+    )
+
+
 def map_get_for_user(
     *, user: AbstractBaseUser | AnonymousUser, slug: str, need: Need = Need.READ
 ) -> Map:
+    return map_get_with_role(user=user, slug=slug, need=need)[0]
+
+
+def map_get_with_role(
+    *, user: AbstractBaseUser | AnonymousUser, slug: str, need: Need = Need.READ
+) -> tuple[Map, str | None]:
+    """map_get_for_user, and the caller's role on the map (for own_work_check)."""
     the_map = Map.objects.select_related("owner").filter(slug=slug).first()
     if the_map is None:
         raise NotFound(f"no map '{slug}'")
-    map_check(user=user, map=the_map, need=need)
-    return the_map
+    return the_map, map_check(user=user, map=the_map, need=need)
 
 
 def node_get_for_user(
@@ -87,7 +146,7 @@ def node_get_for_user(
     """
     rows = Node.objects.raw(
         "SELECT n.*, m.slug AS map_slug, m.owner_id AS map_owner_id,"
-        " m.visibility AS map_visibility,"
+        " m.visibility AS map_visibility, m.contribution AS map_contribution,"
         " (SELECT role FROM claims_mapmember WHERE map_id = n.map_id AND user_id = %s)"
         " AS caller_role"
         " FROM claims_node n JOIN claims_map m ON m.id = n.map_id"
@@ -99,8 +158,8 @@ def node_get_for_user(
         return node_get(map=map_get_for_user(user=user, slug=slug, need=need), key=key)
     node.map = Map.from_db(
         node._state.db,
-        ["id", "slug", "owner_id", "visibility"],
-        [node.map_id, node.map_slug, node.map_owner_id, node.map_visibility],
+        ["id", "slug", "owner_id", "visibility", "contribution"],
+        [node.map_id, node.map_slug, node.map_owner_id, node.map_visibility, node.map_contribution],
     )
     role = None
     if user.is_authenticated:

@@ -134,7 +134,7 @@ class MapAdmin(ServiceDeleteMixin, admin.ModelAdmin):
         changed = {name: form.cleaned_data[name] for name in form.changed_data}
         if changed:
             # A fresh row: map_update writes only the fields given.
-            services.map_update(map=Map.objects.get(pk=obj.pk), **changed)
+            services.map_update(map=Map.objects.get(pk=obj.pk), by=request.user, **changed)
 
     def save_formset(self, request, form, formset, change) -> None:
         if formset.model is not MapMember:

@@ -15,13 +15,20 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from claims import services
-from claims.access import Need, map_get_for_user, maps_visible_to
+from claims.access import (
+    Need,
+    map_get_for_user,
+    map_get_with_role,
+    maps_visible_to,
+    own_work_check,
+)
 from claims.downloads import EXPORT_FORMATS, export_response
 from claims.models import (
     KEY_MAX_LENGTH,
     RATIONALE_MAX_LENGTH,
     TEXT_MAX_LENGTH,
     TITLE_MAX_LENGTH,
+    Contribution,
     Edge,
     EdgeKind,
     FrameCategory,
@@ -31,7 +38,15 @@ from claims.models import (
     NodeKind,
     Visibility,
 )
-from claims.selectors import edge_get, edge_revisions, edges_of_map, node_get, node_revisions
+from claims.selectors import (
+    edge_get,
+    edge_revisions,
+    edges_of_map,
+    node_get,
+    node_revisions,
+    node_seen_get,
+    nodes_listed,
+)
 from core.api_base import (
     ApiView,
     StrictCharField,
@@ -74,6 +89,11 @@ class MapOutput(serializers.Serializer):
     title = serializers.CharField()
     description = serializers.CharField()
     visibility = serializers.CharField()
+    contribution = serializers.ChoiceField(
+        Contribution.choices,
+        help_text="closed: only the owner and editors add to the graph; open: anyone signed "
+        "in who can see the map adds nodes and links them, and changes only what they wrote",
+    )
     owner = serializers.CharField(source="owner.username", allow_null=True, default=None)
     graph_version = serializers.IntegerField()
     created_at = serializers.DateTimeField()
@@ -110,6 +130,12 @@ class MapDetailApi(ApiView):
         title = StrictCharField(max_length=TITLE_MAX_LENGTH, required=False)
         description = StrictCharField(required=False, allow_blank=True, max_length=5000)
         visibility = serializers.ChoiceField(Visibility.choices, required=False)
+        contribution = serializers.ChoiceField(
+            Contribution.choices,
+            required=False,
+            help_text="who may add to the graph: closed (owner and editors) or open "
+            "(anyone signed in who can see the map; the owner only may change it)",
+        )
 
     @extend_schema(responses={200: MapOutput, **errors(404)})
     def get(self, request, slug):
@@ -119,7 +145,7 @@ class MapDetailApi(ApiView):
     def patch(self, request, slug):
         the_map = map_get_for_user(user=request.user, slug=slug, need=Need.ADMIN)
         data = validated(self.MapDetailInput, request.data)
-        return Response(MapOutput(services.map_update(map=the_map, **data)).data)
+        return Response(MapOutput(services.map_update(map=the_map, by=request.user, **data)).data)
 
     @extend_schema(responses={204: None, **errors(401, 403, 404)})
     def delete(self, request, slug):
@@ -175,6 +201,11 @@ class MemberApi(ApiView):
 
 # --- nodes ----------------------------------------------------------------
 
+OWN_WORK = (
+    "Owner and editors: any. On an open map, anyone else signed in: only what they "
+    "created themselves (403 otherwise)."
+)
+
 
 class SourceSerializer(serializers.Serializer):
     document = StrictCharField(max_length=500)
@@ -193,6 +224,11 @@ class NodeOutput(serializers.Serializer):
     sources = SourceSerializer(many=True, source="sources.all")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+    hidden = serializers.SerializerMethodField()
+
+    def get_hidden(self, node: Node) -> bool:
+        """True when the map's moderators hid the node (only they see it then)."""
+        return node.hidden_at is not None
 
 
 class NodePagination(PageNumberPagination):
@@ -222,6 +258,9 @@ class NodeListApi(ApiView):
         kind = serializers.ChoiceField(NodeKind.choices, required=False)
         category = serializers.ChoiceField(FrameCategory.choices, required=False)
         q = serializers.CharField(required=False, max_length=200, allow_blank=True)
+        hidden = serializers.ChoiceField(
+            ["0", "1"], required=False, help_text="1: hidden nodes too (owner and editors)"
+        )
 
     class NodeListInput(serializers.Serializer):
         key = StrictCharField(max_length=KEY_MAX_LENGTH, required=False)
@@ -246,7 +285,11 @@ class NodeListApi(ApiView):
         filters = self.NodeListFilter(data=request.query_params)
         filters.is_valid(raise_exception=True)
         f = filters.validated_data
-        nodes = Node.objects.filter(map=the_map).prefetch_related("sources").order_by("key")
+        nodes = (
+            nodes_listed(map=the_map, user=request.user, hidden=f.get("hidden"))
+            .prefetch_related("sources")
+            .order_by("key")
+        )
         if "kind" in f:
             nodes = nodes.filter(kind=f["kind"])
         if "category" in f:
@@ -258,10 +301,12 @@ class NodeListApi(ApiView):
         return paginator.get_paginated_response(NodeOutput(page, many=True).data)
 
     @extend_schema(
-        request=NodeListInput, responses={201: NodeOutput, **errors(400, 401, 403, 404, 409)}
+        request=NodeListInput,
+        responses={201: NodeOutput, **errors(400, 401, 403, 404, 409)},
+        description="Owner and editors; on an open map anyone signed in who can see it.",
     )
     def post(self, request, slug):
-        the_map = map_get_for_user(user=request.user, slug=slug, need=Need.EDIT)
+        the_map = map_get_for_user(user=request.user, slug=slug, need=Need.CONTRIBUTE)
         data = validated(self.NodeListInput, request.data)
         node = services.node_create(map=the_map, created_by=request.user, **data)
         return Response(NodeOutput(node).data, status=201)
@@ -278,24 +323,29 @@ class NodeDetailApi(ApiView):
     @extend_schema(responses={200: NodeOutput, **errors(404)})
     def get(self, request, slug, key):
         the_map = map_get_for_user(user=request.user, slug=slug)
-        return Response(NodeOutput(node_get(map=the_map, key=key)).data)
+        return Response(NodeOutput(node_seen_get(map=the_map, key=key, user=request.user)).data)
 
     @extend_schema(
-        request=NodeDetailInput, responses={200: NodeOutput, **errors(400, 401, 403, 404, 409)}
+        request=NodeDetailInput,
+        responses={200: NodeOutput, **errors(400, 401, 403, 404, 409)},
+        description=OWN_WORK,
     )
     def patch(self, request, slug, key):
-        the_map = map_get_for_user(user=request.user, slug=slug, need=Need.EDIT)
+        the_map, role = map_get_with_role(user=request.user, slug=slug, need=Need.CONTRIBUTE)
         node = node_get(map=the_map, key=key)
+        own_work_check(user=request.user, map=the_map, author_id=node.created_by_id, role=role)
         data = validated(self.NodeDetailInput, request.data)
         node = services.node_update(
             node=node, edited_by=request.user, expected_revision=data.pop("revision", None), **data
         )
         return Response(NodeOutput(node_get(map=the_map, key=node.key)).data)
 
-    @extend_schema(responses={204: None, **errors(401, 403, 404)})
+    @extend_schema(responses={204: None, **errors(401, 403, 404)}, description=OWN_WORK)
     def delete(self, request, slug, key):
-        the_map = map_get_for_user(user=request.user, slug=slug, need=Need.EDIT)
-        services.node_delete(node=node_get(map=the_map, key=key), user=request.user)
+        the_map, role = map_get_with_role(user=request.user, slug=slug, need=Need.CONTRIBUTE)
+        node = node_get(map=the_map, key=key)
+        own_work_check(user=request.user, map=the_map, author_id=node.created_by_id, role=role)
+        services.node_delete(node=node, user=request.user)
         return Response(status=204)
 
 
@@ -394,10 +444,11 @@ class EdgeListApi(ApiView):
         responses={201: EdgeOutput, **errors(400, 401, 403, 404, 409)},
         description="An edge from a node to a node (`target`), or, of kind `undercuts`, "
         "to another edge (`target_edge`, that edge's id). `id` defaults to "
-        "`<source>--<kind>--<target or target_edge>`.",
+        "`<source>--<kind>--<target or target_edge>`. Owner and editors; on an open map "
+        "anyone signed in who can see it.",
     )
     def post(self, request, slug):
-        the_map = map_get_for_user(user=request.user, slug=slug, need=Need.EDIT)
+        the_map = map_get_for_user(user=request.user, slug=slug, need=Need.CONTRIBUTE)
         data = validated(self.EdgeListInput, request.data)
         source = _body_node(the_map, data["source"], "source")
         target = _body_node(the_map, data["target"], "target") if data["target"] else None
@@ -462,21 +513,30 @@ class EdgeDetailApi(ApiView):
         return Response(EdgeOutput(edge_get(map=the_map, key=edge_key)).data)
 
     @extend_schema(
-        request=EdgeDetailInput, responses={200: EdgeOutput, **errors(400, 401, 403, 404, 409)}
+        request=EdgeDetailInput,
+        responses={200: EdgeOutput, **errors(400, 401, 403, 404, 409)},
+        description=OWN_WORK,
     )
     def patch(self, request, slug, edge_key):
-        the_map = map_get_for_user(user=request.user, slug=slug, need=Need.EDIT)
+        the_map, role = map_get_with_role(user=request.user, slug=slug, need=Need.CONTRIBUTE)
         edge = edge_get(map=the_map, key=edge_key)
+        own_work_check(
+            user=request.user, map=the_map, author_id=edge.created_by_id, role=role, thing="link"
+        )
         data = validated(self.EdgeDetailInput, request.data)
         edge = services.edge_update(
             edge=edge, user=request.user, expected_revision=data.pop("revision", None), **data
         )
         return Response(EdgeOutput(edge_get(map=the_map, key=edge.key)).data)
 
-    @extend_schema(responses={204: None, **errors(401, 403, 404)})
+    @extend_schema(responses={204: None, **errors(401, 403, 404)}, description=OWN_WORK)
     def delete(self, request, slug, edge_key):
-        the_map = map_get_for_user(user=request.user, slug=slug, need=Need.EDIT)
-        services.edge_delete(edge=edge_get(map=the_map, key=edge_key), user=request.user)
+        the_map, role = map_get_with_role(user=request.user, slug=slug, need=Need.CONTRIBUTE)
+        edge = edge_get(map=the_map, key=edge_key)
+        own_work_check(
+            user=request.user, map=the_map, author_id=edge.created_by_id, role=role, thing="link"
+        )
+        services.edge_delete(edge=edge, user=request.user)
         return Response(status=204)
 
 

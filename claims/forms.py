@@ -9,6 +9,7 @@ from claims.models import (
     SOURCES_MAX,
     TEXT_MAX_LENGTH,
     TITLE_MAX_LENGTH,
+    Contribution,
     EdgeKind,
     MemberRole,
     NodeKind,
@@ -175,6 +176,12 @@ class EditNodeForm(forms.Form):
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
+class DeleteForm(forms.Form):
+    """A deletion, confirmed: one click on the wrong button must not remove a node."""
+
+    confirm = forms.BooleanField(label="Yes, delete it (and its links); this cannot be undone")
+
+
 AS_IN_FILE = ""
 
 
@@ -213,3 +220,24 @@ class MemberForm(forms.Form):
 
 class MemberRemoveForm(forms.Form):
     username = forms.CharField(max_length=150, widget=forms.HiddenInput)
+
+
+CONTRIBUTION_CHOICES = [
+    (
+        Contribution.CLOSED,
+        "Closed: only you and the map's editors add, link and edit nodes.",
+    ),
+    (
+        Contribution.OPEN,
+        "Open: anyone signed in who can see the map may add nodes and link them, and edit or "
+        "delete what they added; only you and the editors change what others wrote.",
+    ),
+]
+
+
+class ContributionForm(forms.Form):
+    """The owner's choice of who may add to the map's graph."""
+
+    contribution = forms.ChoiceField(
+        choices=CONTRIBUTION_CHOICES, widget=forms.RadioSelect, label="Who may contribute"
+    )

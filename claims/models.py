@@ -90,8 +90,12 @@ class Map(models.Model):
     visibility = models.CharField(
         max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
     )
+    # db_default too: rows written by COPY (imports) or raw SQL name no such column.
     contribution = models.CharField(
-        max_length=10, choices=Contribution.choices, default=Contribution.CLOSED
+        max_length=10,
+        choices=Contribution.choices,
+        default=Contribution.CLOSED,
+        db_default=Contribution.CLOSED,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -175,7 +179,13 @@ class Node(models.Model):
     hidden_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    hidden_reason = models.CharField(max_length=500, blank=True, default="")
+    hidden_reason = models.CharField(max_length=500, blank=True, default="", db_default="")
+    # Duplicates (issue 17): a node merged into another stays as a tombstone, so that
+    # its key redirects, its history stays readable and the merge can be undone.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_nodes"
+    )
+    merged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["map_id", "key"]
@@ -277,13 +287,6 @@ class Edge(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     revision = models.PositiveIntegerField(default=1)
-    # Moderation (issue 16): a hidden node stays in the database, its history and
-    # exports (with a flag) but is out of the pages and the ranking.
-    hidden_at = models.DateTimeField(null=True, blank=True)
-    hidden_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    hidden_reason = models.CharField(max_length=500, blank=True, default="")
 
     class Meta:
         ordering = ["map_id", "id"]
@@ -438,6 +441,8 @@ class ActivityVerb(models.TextChoices):
     EDGE_DELETED = "edge_deleted", "removed the link"
     EDGE_REVERTED = "edge_reverted", "reverted the link"
     COMMENTED = "commented", "commented on"
+    NODE_MERGED = "node_merged", "merged"
+    NODE_UNMERGED = "node_unmerged", "undid the merge of"
     MAP_IMPORTED = "map_imported", "imported"
     MAP_EDITED = "map_edited", "changed the map's settings"
     MEMBER_JOINED = "member_joined", "joined"
@@ -482,3 +487,83 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.map_id} {self.actor_id} {self.verb} {self.node_key or self.edge_key}"
+
+
+class NodeMerge(models.Model):
+    """One merge of a duplicate node into a survivor, with what it moved (for undo).
+
+    `record` holds every row the merge moved, combined or dropped, as it was before
+    the merge, so that an undo restores the two nodes exactly.
+    """
+
+    map = models.ForeignKey(Map, on_delete=models.CASCADE, related_name="merges")
+    merged = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="merges_out")
+    survivor = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="merges_in")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    graph_version = models.BigIntegerField(default=0)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    record = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(merged=F("survivor")), name="merge_not_into_itself"
+            ),
+        ]
+        indexes = [models.Index(fields=["map", "-id"], name="merge_map_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.merged_id} into {self.survivor_id}"
+
+
+class DuplicateCandidate(models.Model):
+    """A pair of a map's nodes that read alike, found by the worker (a_id < b_id)."""
+
+    map = models.ForeignKey(Map, on_delete=models.CASCADE, related_name="duplicate_candidates")
+    a = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="+")
+    b = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    graph_version = models.BigIntegerField(default=0)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-score", "a_id", "b_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["a", "b"], name="duplicate_pair_unique"),
+            models.CheckConstraint(condition=Q(a__lt=F("b")), name="duplicate_pair_ordered"),
+            models.CheckConstraint(
+                condition=Q(score__gte=0) & Q(score__lte=1), name="duplicate_score_range"
+            ),
+        ]
+        indexes = [models.Index(fields=["map", "-score"], name="duplicate_map_best")]
+
+    def __str__(self) -> str:
+        return f"{self.a_id} ~ {self.b_id} ({self.score:.2f})"
+
+
+class DuplicateDismissal(models.Model):
+    """A moderator's "not duplicates" for a pair (a_id < b_id): it stops being listed."""
+
+    map = models.ForeignKey(Map, on_delete=models.CASCADE, related_name="duplicate_dismissals")
+    a = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="+")
+    b = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["a", "b"], name="duplicate_dismissal_unique"),
+            models.CheckConstraint(condition=Q(a__lt=F("b")), name="duplicate_dismissal_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.a_id} !~ {self.b_id}"

@@ -5,13 +5,38 @@ from collections import defaultdict
 
 from django.db.models import Q
 
+from claims.access import map_role
 from claims.models import Edge, EdgeKind, Map, Node, NodeKind
+from core.errors import NotFound
 
 SEARCH_ROWS = 50
 
 
+def node_moderation(*, the_map: Map, node: Node, user) -> dict:
+    """The moderation state a node's page shows, checked: a hidden node is a 404 for
+    everyone but the map's owner and editors (they see it, with who hid it and why).
+
+    No query for a visible node (its page must not cost more for it)."""
+    if node.hidden_at is None:
+        return {"hidden": False}
+    if map_role(user=user, map=the_map) not in ("owner", "editor"):
+        raise NotFound(f"no node '{node.key}' in map '{the_map.slug}'")
+    hidden_by = (
+        Node.objects.filter(pk=node.pk).values_list("hidden_by__username", flat=True).first()
+    )
+    return {
+        "hidden": True,
+        "hidden_at": node.hidden_at,
+        "hidden_by": hidden_by,
+        "hidden_reason": node.hidden_reason,
+    }
+
+
 def nodes_by_key(the_map: Map, keys) -> dict[str, Node]:
-    return {n.key: n for n in Node.objects.filter(map=the_map, key__in=list(keys))}
+    return {
+        n.key: n
+        for n in Node.objects.filter(map=the_map, key__in=list(keys), hidden_at__isnull=True)
+    }
 
 
 def home_maps(*, maps_qs) -> list[Map]:
@@ -22,16 +47,19 @@ def home_maps(*, maps_qs) -> list[Map]:
 
 def map_search(*, the_map: Map, q: str) -> list[Node]:
     return list(
-        Node.objects.filter(map=the_map)
+        Node.objects.filter(map=the_map, hidden_at__isnull=True)
         .filter(Q(title__icontains=q) | Q(text__icontains=q))
         .order_by("kind", "title")[:SEARCH_ROWS]
     )
 
 
 def edge_search(*, the_map: Map, q: str) -> list[tuple[str, str]]:
-    """Edges whose id or source title contains `q`: (id, "source kind target") pairs."""
+    """Edges whose id or source title contains `q`: (id, "source kind target") pairs.
+
+    Not those touching a hidden node (moderated away): they are out of the pages."""
     rows = (
-        Edge.objects.filter(map=the_map)
+        Edge.objects.filter(map=the_map, source__hidden_at__isnull=True)
+        .exclude(target__hidden_at__isnull=False)
         .filter(Q(key__icontains=q) | Q(source__title__icontains=q))
         .order_by("key")
         .values_list("key", "kind", "source__title", "target__title", "target_edge__key")[
@@ -79,7 +107,9 @@ def graph_elements(
 
     nodes = {
         pk: (key, kind)
-        for pk, key, kind in Node.objects.filter(map=the_map).values_list("pk", "key", "kind")
+        for pk, key, kind in Node.objects.filter(map=the_map, hidden_at__isnull=True).values_list(
+            "pk", "key", "kind"
+        )
     }
     rows = Edge.objects.filter(map=the_map).values_list(
         "pk", "key", "source_id", "target_id", "target_edge_id", "kind", "weight", "group"

@@ -10,7 +10,7 @@ from django.db.models.functions import Collate
 from claims import hooks
 from claims.formats import argmap as argmap_format
 from claims.models import Edge, EdgeSource, Map, MapMember, Node, NodeKind, Source
-from core.errors import NotFound
+from core.errors import NotFound, PermissionDenied, ValidationFailed
 
 
 def map_get(*, slug: str) -> Map:
@@ -57,10 +57,20 @@ def map_export_document(*, map: Map) -> dict:
         )
     keys: dict[int, str] = {}
     nodes = []
-    for pk, key, kind, title, text, category, prior in (
+    for pk, key, kind, title, text, category, prior, hidden_at, hidden_reason in (
         Node.objects.filter(map=map)
         .order_by("key")
-        .values_list("pk", "key", "kind", "title", "text", "category", "prior")
+        .values_list(
+            "pk",
+            "key",
+            "kind",
+            "title",
+            "text",
+            "category",
+            "prior",
+            "hidden_at",
+            "hidden_reason",
+        )
         .iterator(chunk_size=10_000)
     ):
         keys[pk] = key
@@ -73,6 +83,7 @@ def map_export_document(*, map: Map) -> dict:
             "sources": sources.get(pk, []),
         }
         node["category"] = category if kind == NodeKind.FRAME else None
+        node.update(_hidden_fields(hidden_at, hidden_reason))
         nodes.append(node)
     edge_sources: dict[int, list[dict]] = {}
     for edge_id, document, locator, quote in (
@@ -131,6 +142,14 @@ def map_export_document(*, map: Map) -> dict:
         "votes": votes,
         "edge_votes": list(store.edge_votes_export(map_id=map.pk)),
     }
+
+
+def _hidden_fields(hidden_at, hidden_reason: str) -> dict:
+    """A hidden node is exported (moderation keeps it in the map's files) with its flag
+    and reason, so that an import hides it again."""
+    if hidden_at is None:
+        return {}
+    return {"hidden": True, "hidden_reason": hidden_reason} if hidden_reason else {"hidden": True}
 
 
 # Rows per fetch of the export's server-side cursors: memory stays flat however large the map.
@@ -212,9 +231,18 @@ def map_export_chunks(
                 .iterator(chunk_size=EXPORT_FETCH_ROWS)
             )
             pending = next(sources, None)
-            for key, kind, title, text, category, prior in (
+            for key, kind, title, text, category, prior, hidden_at, hidden_reason in (
                 nodes.order_by(code_point_order("key"))
-                .values_list("key", "kind", "title", "text", "category", "prior")
+                .values_list(
+                    "key",
+                    "kind",
+                    "title",
+                    "text",
+                    "category",
+                    "prior",
+                    "hidden_at",
+                    "hidden_reason",
+                )
                 .iterator(chunk_size=EXPORT_FETCH_ROWS)
             ):
                 # Both queries are in key order: a merge join, one node's sources at a time.
@@ -232,6 +260,7 @@ def map_export_chunks(
                     "prior": prior,
                     "category": category if kind == NodeKind.FRAME else None,
                     "sources": cited,
+                    **_hidden_fields(hidden_at, hidden_reason),
                 }
             if pending is not None:
                 raise ValueError(f"source of unknown node {pending[0]!r} in the export")
@@ -316,6 +345,40 @@ def node_get(*, map: Map, key: object, field: str = "key") -> Node:
     )
     if node is None:
         raise NotFound(f"no node '{key}' in map '{map.slug}'", fields={field: ["unknown node"]})
+    return node
+
+
+MODERATORS = ("owner", "editor")
+
+
+def _moderates(*, user, map: Map) -> bool:
+    # Here, not at the top: claims.access imports this module.
+    from claims.access import map_role
+
+    return map_role(user=user, map=map) in MODERATORS
+
+
+def nodes_listed(*, map: Map, user, hidden: str | None = None) -> QuerySet[Node]:
+    """The map's nodes for the API list: without hidden ones (moderated away), unless an
+    owner or editor asks for them with `hidden=1` (then every node; no extra query else)."""
+    nodes = Node.objects.filter(map=map)
+    if hidden in (None, "", "0", "false"):
+        return nodes.filter(hidden_at__isnull=True)
+    if hidden not in ("1", "true"):
+        raise ValidationFailed(
+            f"hidden must be 1 or 0, not {hidden!r}", fields={"hidden": ["must be 1 or 0"]}
+        )
+    if not _moderates(user=user, map=map):
+        raise PermissionDenied("only the map's editors and owner can list hidden nodes")
+    return nodes
+
+
+def node_seen_get(*, map: Map, key: object, user) -> Node:
+    """node_get as `user` may see it: a hidden node is a 404 for everyone but the map's
+    owner and editors (out of the pages and the API, not only flagged)."""
+    node = node_get(map=map, key=key)
+    if node.hidden_at is not None and not _moderates(user=user, map=map):
+        raise NotFound(f"no node '{key}' in map '{map.slug}'", fields={"key": ["unknown node"]})
     return node
 
 

@@ -12,10 +12,21 @@ from django.utils.html import format_html_join
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from claims import hooks, page_selectors, services
-from claims.access import Need, map_get_for_user, map_role, maps_visible_to
+from claims.access import (
+    EDITING_ROLES,
+    Need,
+    is_open,
+    map_get_for_user,
+    map_get_with_role,
+    map_role,
+    maps_visible_to,
+    own_work_check,
+)
 from claims.downloads import EXPORT_FORMATS, export_response
 from claims.forms import (
     AddNodeForm,
+    ContributionForm,
+    DeleteForm,
     EditEdgeForm,
     EditNodeForm,
     ImportForm,
@@ -30,6 +41,7 @@ from core.errors import (
     ArgmapError,
     NotAuthenticated,
     NotFound,
+    PermissionDenied,
     ValidationFailed,
 )
 from core.forms import add_service_error
@@ -38,9 +50,24 @@ from core.throttles import throttled
 
 
 def page_context(request: HttpRequest, the_map, **context) -> dict:
-    """What every page of a map shows: the map and the visitor's role on it."""
+    """What every page of a map shows: the map and the visitor's role on it.
+
+    can_edit: may change anything in the graph (owner, editors). can_contribute:
+    may add and link nodes (also anyone signed in on an open map, which they can
+    see since they are here). can_edit_own: may change what they added themselves
+    (templates compare `created_by_id` with the visitor, as access.may_change_work).
+    """
     role = map_role(user=request.user, map=the_map)
-    return {"map": the_map, "role": role, "can_edit": role in ("owner", "editor"), **context}
+    can_edit = role in EDITING_ROLES
+    contributes_openly = is_open(the_map) and request.user.is_authenticated
+    return {
+        "map": the_map,
+        "role": role,
+        "can_edit": can_edit,
+        "can_contribute": can_edit or contributes_openly,
+        "can_edit_own": contributes_openly,
+        **context,
+    }
 
 
 @require_GET
@@ -71,7 +98,7 @@ def _rerender(request, the_map, node, **forms) -> HttpResponse:
 @html_errors
 def node_add(request, slug, key):
     """Add a crux or claim and link it to this node, in one form."""
-    the_map = map_get_for_user(user=request.user, slug=slug, need=Need.EDIT)
+    the_map = map_get_for_user(user=request.user, slug=slug, need=Need.CONTRIBUTE)
     target = node_get(map=the_map, key=key)
     form = AddNodeForm(request.POST)
     if form.is_valid():
@@ -138,7 +165,7 @@ def _find_edge(the_map, key: str) -> Edge:
 @html_errors
 def node_link(request, slug, key):
     """Link this node to another node, or (kind undercuts) to an edge whose inference it attacks."""
-    the_map = map_get_for_user(user=request.user, slug=slug, need=Need.EDIT)
+    the_map = map_get_for_user(user=request.user, slug=slug, need=Need.CONTRIBUTE)
     source = node_get(map=the_map, key=key)
     form = LinkForm(request.POST)
     if form.is_valid():
@@ -206,12 +233,14 @@ def edge_edit(request, slug, key):
     """An editor's form for one edge (?edge=<id>), shown on the page of the node `key`.
 
     GET opens the node's page with the form filled in; POST saves a new revision of the
-    edge's rationale, weight, group and sources, and returns to the node's page.
+    edge's rationale, weight, group and sources, and returns to the node's page. On an
+    open map a contributor may edit the edges they made (access.own_work_check).
     """
-    the_map = map_get_for_user(user=request.user, slug=slug, need=Need.EDIT)
+    the_map, role = map_get_with_role(user=request.user, slug=slug, need=Need.CONTRIBUTE)
     node = node_get(map=the_map, key=key)
     if request.method == "GET":
         edge = edge_get(map=the_map, key=request.GET.get("edge", ""), field="edge")
+        _own_edge_check(request, the_map, role, edge)
         form = EditEdgeForm(initial=edit_edge_initial(edge))
         return hooks.node_page(
             request,
@@ -226,6 +255,7 @@ def edge_edit(request, slug, key):
         d = form.cleaned_data
         try:
             edge = edge_get(map=the_map, key=d["edge"], field="edge")
+            _own_edge_check(request, the_map, role, edge)
             services.edge_update(
                 edge=edge,
                 user=request.user,
@@ -235,6 +265,8 @@ def edge_edit(request, slug, key):
                 sources=d["sources"],
                 group=d["group"],
             )
+        except PermissionDenied:
+            raise  # someone else's edge: a 403 page, not a form error
         except ArgmapError as exc:
             if exc.code == "stale_revision":
                 # Their version in the form (with its revision), theirs to build on.
@@ -247,11 +279,18 @@ def edge_edit(request, slug, key):
     return _rerender(request, the_map, node, edge_form=form, edge_editing=edge)
 
 
+def _own_edge_check(request, the_map, role, edge: Edge) -> None:
+    own_work_check(
+        user=request.user, map=the_map, author_id=edge.created_by_id, role=role, thing="link"
+    )
+
+
 @require_POST
 @html_errors
 def node_edit(request, slug, key):
-    the_map = map_get_for_user(user=request.user, slug=slug, need=Need.EDIT)
+    the_map, role = map_get_with_role(user=request.user, slug=slug, need=Need.CONTRIBUTE)
     node = node_get(map=the_map, key=key)
+    own_work_check(user=request.user, map=the_map, author_id=node.created_by_id, role=role)
     form = EditNodeForm(request.POST)
     if form.is_valid():
         d = form.cleaned_data
@@ -272,6 +311,44 @@ def node_edit(request, slug, key):
             messages.success(request, "Saved a new revision.")
             return redirect(node_url(node))
     return _rerender(request, the_map, node, edit_form=form)
+
+
+@require_POST
+@html_errors
+def node_delete(request, slug, key):
+    """Delete a node and its links: owner and editors any, a contributor their own."""
+    the_map, role = map_get_with_role(user=request.user, slug=slug, need=Need.CONTRIBUTE)
+    node = node_get(map=the_map, key=key)
+    own_work_check(user=request.user, map=the_map, author_id=node.created_by_id, role=role)
+    form = DeleteForm(request.POST)
+    if not form.is_valid():
+        return _rerender(request, the_map, node, delete_form=form)
+    services.node_delete(node=node, user=request.user)
+    messages.success(request, f"Deleted “{node.title}” and its links.")
+    return redirect("map", slug=the_map.slug)
+
+
+@require_POST
+@html_errors
+def edge_delete(request, slug, key):
+    """Delete an edge (`edge`, its id) shown on the page of the node `key`, and its undercuts."""
+    the_map, role = map_get_with_role(user=request.user, slug=slug, need=Need.CONTRIBUTE)
+    node = node_get(map=the_map, key=key)
+    form = DeleteForm(request.POST)
+    edge = edge_get(map=the_map, key=request.POST.get("edge", ""), field="edge")
+    _own_edge_check(request, the_map, role, edge)
+    if not form.is_valid():
+        return _rerender(
+            request,
+            the_map,
+            node,
+            edge_form=EditEdgeForm(initial=edit_edge_initial(edge)),
+            edge_editing=edge,
+            edge_delete_form=form,
+        )
+    services.edge_delete(edge=edge, user=request.user)
+    messages.success(request, f"Deleted the argument {edge.key}.")
+    return redirect(node_url(node))
 
 
 GRAPH_PARAMS = ("frame", "kind", "limit")
@@ -386,13 +463,17 @@ def import_export(request):
     )
 
 
-def _members_render(request, the_map, *, form=None, remove_form=None, status=200) -> HttpResponse:
+def _members_render(
+    request, the_map, *, form=None, remove_form=None, contribution_form=None, status=200
+) -> HttpResponse:
     context = page_context(
         request,
         the_map,
         members=map_members(map=the_map),
         form=form or MemberForm(),
         remove_form=remove_form,
+        contribution_form=contribution_form
+        or ContributionForm(initial={"contribution": the_map.contribution}),
         nonmember_weight=settings.RANKING_NONMEMBER_WEIGHT,
         trusted_days=settings.RANKING_TRUSTED_ACCOUNT_DAYS,
         trusted_contributions=settings.RANKING_TRUSTED_CONTRIBUTIONS,
@@ -404,14 +485,17 @@ def _members_render(request, the_map, *, form=None, remove_form=None, status=200
 @throttled("user")
 @html_errors
 def members_page(request, slug):
-    """The owner's page of the map's members: admit someone, change a role.
+    """The owner's page of the map's settings and members: who may contribute,
+    admit someone, change a role.
 
     Members' votes count fully in the map's ranking, other voters' less
-    (cruxes.standing); the same service as the members API decides.
+    (cruxes.standing); the same services as the map and members APIs decide.
     """
     the_map = map_get_for_user(user=request.user, slug=slug, need=Need.ADMIN)
     if request.method == "GET":
         return _members_render(request, the_map)
+    if "contribution" in request.POST:
+        return _contribution_save(request, the_map)
     form = MemberForm(request.POST)
     if form.is_valid():
         d = form.cleaned_data
@@ -425,6 +509,23 @@ def members_page(request, slug):
             messages.success(request, f"{member.user.username} is a {member.role} of this map.")
             return redirect("members", slug=the_map.slug)
     return _members_render(request, the_map, form=form, status=400)
+
+
+def _contribution_save(request, the_map) -> HttpResponse:
+    """The settings form: the map's contribution policy (closed or open)."""
+    form = ContributionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.map_update(
+                map=the_map, contribution=form.cleaned_data["contribution"], by=request.user
+            )
+        except ArgmapError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, f"This map is now {the_map.contribution}.")
+            return redirect("members", slug=the_map.slug)
+    the_map.refresh_from_db()
+    return _members_render(request, the_map, contribution_form=form, status=400)
 
 
 @require_POST

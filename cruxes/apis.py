@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from claims.access import Need, map_get_for_user, node_get_for_user
 from claims.selectors import node_get
 from core.api_base import ApiView, StrictFloatField, errors, validated
-from core.errors import NotFound, ValidationFailed
+from core.errors import Conflict, NotFound, ValidationFailed
 from core.validation import check_key
 from cruxes import selectors, services
 
@@ -40,9 +40,14 @@ class VoteApi(ApiView):
             raise NotFound("you have not voted on this node")
         return Response(VoteOutput(vote).data)
 
-    @extend_schema(request=VoteInput, responses={200: VoteOutput, **errors(400, 401, 404, 429)})
+    @extend_schema(
+        request=VoteInput, responses={200: VoteOutput, **errors(400, 401, 404, 409, 429)}
+    )
     def put(self, request, slug, key):
         node = node_get_for_user(user=request.user, slug=slug, key=key, need=Need.VOTE)
+        if node.hidden_at is not None:
+            # Moderated away (issue 16): out of the ranking, so a vote would count for nothing.
+            raise Conflict("this node is hidden", fields={"node": ["hidden"]})
         data = validated(self.VoteInput, request.data)
         vote = services.vote_cast(user=request.user, node=node, credence=data["credence"])
         # vote_cast read the node's revision under its lock and the vote holds

@@ -43,6 +43,10 @@ class VoteAction(models.TextChoices):
     CAST = "cast"
     CHANGE = "change"
     WITHDRAW = "withdraw"
+    # Duplicate merge (issue 17): the user's vote on the merged node gave way to their
+    # more recent vote on the same pair (credence: the vote that gave way), and its undo.
+    MERGED = "merged"
+    UNMERGED = "unmerged"
 
 
 class VoteHistory(models.Model):
@@ -222,3 +226,77 @@ class CruxScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.crux_key} #{self.rank} for {self.frame_key or 'global'}"
+
+
+class ShareAudience(models.TextChoices):
+    NOBODY = "nobody"
+    EVERYONE = "everyone"
+    CHOSEN = "chosen"
+
+
+class CredenceSharing(models.Model):
+    """Whom a user shows their own credences on a map to (issue 18; nobody by default).
+
+    Without a row, or with `nobody`, the user's credences are private (only
+    aggregates above the privacy floor). `chosen`: the users in `viewers`.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    map = models.ForeignKey(Map, on_delete=models.CASCADE, related_name="+")
+    audience = models.CharField(
+        max_length=10, choices=ShareAudience.choices, default=ShareAudience.NOBODY
+    )
+    viewers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "map"], name="sharing_once_per_map"),
+            models.CheckConstraint(
+                condition=Q(audience__in=ShareAudience.values), name="sharing_audience_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} shares {self.map_id} with {self.audience}"
+
+
+class SchoolsRun(models.Model):
+    """The schools of thought (opinion groups) found in a map's votes at a version.
+
+    `groups` is what may be shown: per group of at least the privacy floor its size,
+    pooled credences, frame strengths and separating cruxes, and the anonymous
+    scatter. Who is in which group is in SchoolMember, shown only to that member.
+    """
+
+    map = models.ForeignKey(Map, on_delete=models.CASCADE, related_name="schools_runs")
+    graph_version = models.BigIntegerField()
+    computed_at = models.DateTimeField(auto_now_add=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    voters = models.PositiveIntegerField(default=0)
+    groups = models.JSONField(default=list, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-graph_version", "-id"]
+        indexes = [models.Index(fields=["map", "-graph_version"], name="schools_map_newest")]
+
+    def __str__(self) -> str:
+        return f"schools of {self.map_id}@{self.graph_version}"
+
+
+class SchoolMember(models.Model):
+    """Which group a voter fell in (shown to that voter only) and their scatter point."""
+
+    run = models.ForeignKey(SchoolsRun, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    group = models.PositiveSmallIntegerField()
+    point = models.PositiveIntegerField(default=0)  # its index in the run's scatter
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "user"], name="school_member_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in group {self.group} of run {self.run_id}"

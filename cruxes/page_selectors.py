@@ -6,10 +6,10 @@ import difflib
 import re
 from collections import defaultdict
 
-from django.db.models import Q
+from django.db.models import F, Q
 
-from claims.models import Edge, EdgeKind, FrameCategory, Map, Node, NodeKind
-from claims.page_selectors import nodes_by_key
+from claims.models import Edge, EdgeKind, EdgeRevision, FrameCategory, Map, Node, NodeKind
+from claims.page_selectors import node_moderation, nodes_by_key
 from cruxes.models import CruxScore, RankingRun, RunStatus, Vote
 from cruxes.privacy import privacy_floor, statistics_withheld
 from cruxes.selectors import (
@@ -61,7 +61,10 @@ def _my_votes(user, node_ids: list[int]) -> dict[int, tuple[float, int]]:
 def map_page(*, the_map: Map) -> dict:
     ranking = ranking_overview(map=the_map, limit=GLOBAL_ROWS, per_frame=TOP_PER_FRAME)
     frames = {
-        n.key: n for n in Node.objects.filter(map=the_map, kind=NodeKind.FRAME).order_by("title")
+        n.key: n
+        for n in Node.objects.filter(
+            map=the_map, kind=NodeKind.FRAME, hidden_at__isnull=True
+        ).order_by("title")
     }
     strength = {f["id"]: f["strength"] for f in ranking["frames"]}
     per_frame = ranking["top_per_frame"]
@@ -132,6 +135,10 @@ _ACTIONS = {  # MapChange.action in the words of the "what changed" strip
     "map_import": "the map's import",
     "member_admit": "a member admitted (their votes now count fully)",
     "member_remove": "a member removed",
+    "node_hide": "a node hidden by the moderators:",
+    "node_restore": "the restoring of",
+    "node_revert": "a revert of",
+    "edge_revert": "a reverted argument between",
 }
 
 
@@ -182,6 +189,7 @@ def _what_changed(the_map: Map, graph_version: int | None) -> dict | None:
 
 
 def frame_page(*, the_map: Map, frame: Node, user) -> dict:
+    moderation = node_moderation(the_map=the_map, node=frame, user=user)
     ranking = ranking_latest(map=the_map, frame=frame.key, limit=FRAME_ROWS)
     strength = next((f["strength"] for f in ranking["frames"] if f["id"] == frame.key), None)
     keys = [c["id"] for c in ranking["cruxes"]]
@@ -229,9 +237,13 @@ def frame_page(*, the_map: Map, frame: Node, user) -> dict:
         key=lambda r: (-abs(r["strength_if_true"] - r["strength_if_false"]), r["id"]),
     )
     axis = _tornado_axis(tornado, strength)
-    relatives = Edge.objects.filter(
-        Q(source=frame) | Q(target=frame), kind__in=[EdgeKind.SUBFRAME_OF, EdgeKind.RELATED]
-    ).select_related("source", "target")
+    relatives = (
+        Edge.objects.filter(
+            Q(source=frame) | Q(target=frame), kind__in=[EdgeKind.SUBFRAME_OF, EdgeKind.RELATED]
+        )
+        .filter(source__hidden_at__isnull=True, target__hidden_at__isnull=True)
+        .select_related("source", "target")
+    )
     subframes, parents, related = [], [], []
     for e in relatives:
         if e.kind == EdgeKind.SUBFRAME_OF:
@@ -250,6 +262,7 @@ def frame_page(*, the_map: Map, frame: Node, user) -> dict:
         "parents": parents,
         "related": related,
         "privacy_floor": privacy_floor(),
+        "moderation": moderation,
     }
 
 
@@ -281,6 +294,7 @@ def _tornado_axis(rows: list[dict], strength: float | None, width: int = 360) ->
 
 
 def node_page(*, the_map: Map, node: Node, user) -> dict:
+    moderation = node_moderation(the_map=the_map, node=node, user=user)
     run = (
         RankingRun.objects.filter(map=the_map, status=RunStatus.OK)
         .order_by("-graph_version")
@@ -315,6 +329,7 @@ def node_page(*, the_map: Map, node: Node, user) -> dict:
         if overall is not None:
             panel = _node_panel(run, overall, moved, routes, frames, hops, len(scores))
     incoming, outgoing = node_edges(the_map=the_map, node=node, user=user)
+    _attach_edge_revisions([*incoming, *outgoing])
     revisions = list(node.revisions.select_related("edited_by").order_by("-revision"))
     diffs = []
     newer_title, newer_text = node.title, node.text
@@ -345,7 +360,37 @@ def node_page(*, the_map: Map, node: Node, user) -> dict:
         "credence": credence_summary(node=node),
         "my_credence": mine[0] if mine else None,
         "my_stale": bool(mine and mine[1] < node.revision),
+        "moderation": moderation,
     }
+
+
+def _attach_edge_revisions(entries: list[dict]) -> None:
+    """Each edge entry's older revisions, newest first, as `revisions` (for the owner's
+    and editors' "Revert to this"): one query for every edge of the page."""
+    every = []
+    stack = list(entries)
+    while stack:
+        entry = stack.pop()
+        every.append(entry)
+        stack.extend(entry["undercut_by"])
+    by_edge: dict[int, list[dict]] = defaultdict(list)
+    for row in (
+        EdgeRevision.objects.filter(edge_id__in={e["edge"].pk for e in every})
+        .order_by("edge_id", "-revision")
+        .values(
+            "edge_id",
+            "revision",
+            "rationale",
+            "weight",
+            "group",
+            "sources",
+            "created_at",
+            editor=F("edited_by__username"),
+        )
+    ):
+        by_edge[row["edge_id"]].append(row)
+    for entry in every:
+        entry["revisions"] = by_edge.get(entry["edge"].pk, [])
 
 
 _WORDS = re.compile(r"\s+|[^\s\w]|\w+")
@@ -392,13 +437,20 @@ def node_edges(*, the_map: Map, node: Node, user) -> tuple[list[dict], list[dict
     viewer's own vote under "mine")}. Incoming first by kind and source title,
     outgoing by kind and target title.
     """
+    # Not the edges to or from another node that is hidden (moderated away), nor the
+    # undercuts of an argument between hidden nodes.
     shown = list(
         Edge.objects.filter(Q(target=node) | Q(source=node))
+        .exclude(Q(source__hidden_at__isnull=False) & ~Q(source=node))
+        .exclude(Q(target__hidden_at__isnull=False) & ~Q(target=node))
+        .exclude(target_edge__source__hidden_at__isnull=False)
+        .exclude(target_edge__target__hidden_at__isnull=False)
         .select_related("source", "target", "target_edge__source", "target_edge__target")
         .prefetch_related("sources")
     )
     undercuts = list(
         Edge.objects.filter(target_edge__in=[e.pk for e in shown], kind=EdgeKind.UNDERCUTS)
+        .filter(source__hidden_at__isnull=True)
         .select_related("source")
         .prefetch_related("sources")
         .order_by("source__title", "key")
@@ -419,6 +471,7 @@ def node_edges(*, the_map: Map, node: Node, user) -> tuple[list[dict], list[dict
                 group__in={e.group for e in grouped_out},
             )
             .exclude(source=node)
+            .filter(source__hidden_at__isnull=True)
             .select_related("source")
         ):
             partners[e.target_id, e.kind, e.group].append(e.source)

@@ -45,7 +45,8 @@ def ranking_inputs(*, map_id: int) -> tuple[list["ranking.NodeInput"], list["ran
     with gc_paused(), connection.cursor() as cursor:
         cursor.execute(
             f"SELECT v.node_id, v.credence, v.user_id FROM {vote_table} v"  # noqa: S608 - tables
-            f" JOIN {node_table} n ON n.id = v.node_id WHERE n.map_id = %s",
+            f" JOIN {node_table} n ON n.id = v.node_id"
+            " WHERE n.map_id = %s AND n.hidden_at IS NULL",
             [map_id],
         )
         for node_id, credence, user_id in cursor.fetchall():
@@ -53,12 +54,18 @@ def ranking_inputs(*, map_id: int) -> tuple[list["ranking.NodeInput"], list["ran
                 credence
             )
         cursor.execute(
-            f"SELECT id, key, kind, prior FROM {node_table} WHERE map_id = %s",  # noqa: S608
+            f"SELECT id, key, kind, prior, hidden_at IS NOT NULL FROM {node_table}"  # noqa: S608
+            " WHERE map_id = %s",
             [map_id],
         )
         nodes = []
         NodeInput = ranking.NodeInput
-        for pk, key, kind, prior in cursor.fetchall():
+        hidden: set[int] = set()
+        for pk, key, kind, prior, is_hidden in cursor.fetchall():
+            if is_hidden:
+                # Moderated away (issue 16): out of the ranking with its edges.
+                hidden.add(pk)
+                continue
             keys[pk] = key
             # Sorted credences, and no weights when every vote weighs 1.0 (_weighed).
             votes = _weighed(full_votes.get(pk), partial_votes.get(pk), partial)
@@ -83,6 +90,8 @@ def ranking_inputs(*, map_id: int) -> tuple[list["ranking.NodeInput"], list["ran
             [map_id],
         )
         rows = cursor.fetchall()
+        if hidden:
+            rows = _without_hidden(rows, hidden)
         edge_keys = {row[0]: row[1] for row in rows} if any(row[4] for row in rows) else {}
         EdgeInput = ranking.EdgeInput
         edges = [
@@ -103,6 +112,13 @@ def ranking_inputs(*, map_id: int) -> tuple[list["ranking.NodeInput"], list["ran
             for pk, key, s, t, attacked, kind, w, group in rows
         ]
     return nodes, edges
+
+
+def _without_hidden(rows: list[tuple], hidden: set[int]) -> list[tuple]:
+    """The edge rows without those touching a hidden node, nor the undercuts of those
+    (rows as ranking_inputs reads them: id, key, source_id, target_id, target_edge_id, ...)."""
+    gone = {row[0] for row in rows if row[2] in hidden or row[3] in hidden}
+    return [row for row in rows if row[0] not in gone and row[4] not in gone]
 
 
 def _weighed(

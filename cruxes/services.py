@@ -12,9 +12,10 @@ from django.utils import timezone
 from claims.models import Edge, EdgeKind, Map, Node
 from claims.services.bulk import rows_insert
 from claims.services.maps import map_graph_changed
-from core.errors import NotFound, ValidationFailed
+from core.errors import Conflict, NotFound, ValidationFailed
 from core.validation import check_probability
 from cruxes import ranking
+from cruxes.activity import ranking_top_ten_changed
 from cruxes.models import (
     STRENGTH_MAX,
     STRENGTH_MIN,
@@ -45,8 +46,9 @@ def _for_update(*, no_key: bool = False) -> str:
     return " " + connection.ops.for_update_sql(no_key=no_key)
 
 
-def _lock_node(node: Node) -> int:
-    """Lock the node's row until commit and return its current revision.
+def _lock_node(node: Node) -> tuple[int, bool]:
+    """Lock the node's row until commit; return its current revision and whether it is
+    hidden by the moderators (issue 16: no new votes on a hidden node).
 
     NotFound if the node was deleted meanwhile. FOR NO KEY UPDATE, not FOR
     UPDATE: it serialises the votes and edits of the node without blocking rows
@@ -56,14 +58,14 @@ def _lock_node(node: Node) -> int:
     """
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT revision FROM claims_node WHERE id = %s"  # noqa: S608 (a constant clause)
+            "SELECT revision, hidden_at IS NOT NULL FROM claims_node WHERE id = %s"  # noqa: S608
             + _for_update(no_key=True),
             [node.pk],
         )
         row = cursor.fetchone()
     if row is None:
         raise NotFound(f"the node '{node.key}' no longer exists")
-    return row[0]
+    return row[0], bool(row[1])
 
 
 def _lock_vote(*, user: AbstractBaseUser, node: Node) -> Vote | None:
@@ -131,7 +133,9 @@ def vote_cast(*, user: AbstractBaseUser, node: Node, credence: object) -> Vote:
     credence = check_probability(credence, field="credence")
     # Lock the node row: votes on one node serialise, so a first cast by the
     # same user from two requests cannot both insert.
-    revision = _lock_node(node)
+    revision, hidden = _lock_node(node)
+    if hidden:
+        raise Conflict("this node is hidden by the map's moderators", fields={"node": ["hidden"]})
     vote = _lock_vote(user=user, node=node)
     if vote is not None and vote.credence == credence and vote.node_revision == revision:
         return vote  # nothing changed: no new version, no recompute
@@ -156,7 +160,8 @@ def vote_cast(*, user: AbstractBaseUser, node: Node, credence: object) -> Vote:
 
 @transaction.atomic
 def vote_withdraw(*, user: AbstractBaseUser, node: Node) -> None:
-    revision = _lock_node(node)
+    # Withdrawing stays possible on a hidden node: a vote is the voter's to take back.
+    revision, _hidden = _lock_node(node)
     vote = _lock_vote(user=user, node=node)
     if vote is None:
         raise NotFound("you have no vote on this node")
@@ -515,6 +520,12 @@ def ranking_compute(*, map_id: int) -> RankingRun | None:
     run = ranking_store(map_id=map_id, version=version, result=result, duration_ms=duration_ms)
     if run is not None:
         _ranking_render_ahead(map_id, run, result)
+        try:
+            # After the run is served: the activity entry must not delay freshness,
+            # and a failure to log it must not fail a run that is already stored.
+            ranking_top_ten_changed(map_id=map_id, run_id=run.pk)
+        except DatabaseError:
+            logger.exception("logging the top-ten change of map %s failed", map_id)
     return run
 
 
@@ -554,8 +565,10 @@ def ranking_refresh(*, map_id: int) -> int:
         with map_ranking_lock(map_id) as acquired:
             if not acquired:
                 return computed
-            _wait_for_quiet(map_id)
             while ranking_needed(map_id=map_id):
+                # Before each pass, not once per lock: edits that arrive while a
+                # run computes are a burst, and the next pass lets it settle.
+                _wait_for_quiet(map_id)
                 try:
                     ranking_compute(map_id=map_id)
                 except NotFound:
@@ -578,13 +591,22 @@ def _wait_for_quiet(map_id: int) -> None:
     Fifty rapid edits should cost one or two computations, not fifty; the wait
     ends once the map has been quiet for RANKING_DEBOUNCE_MS, and never lasts
     longer than RANKING_MAX_DELAY_MS, which bounds edit-to-fresh latency.
+
+    Leading edge: an edit that follows a quiet spell (the only change since the
+    last run, made RANKING_DEBOUNCE_MS or more after the change before it) is
+    computed at once instead of after the quiet time. A lone edit is the common
+    case and waiting gained it nothing; if it was the first of a burst, the rest
+    arrive while it computes and the next pass waits for them as before, so a
+    burst still costs one or two more computations, not one per edit.
     """
     from django.conf import settings
     from django.utils import timezone
 
     quiet = settings.RANKING_DEBOUNCE_MS / 1000
+    if quiet <= 0 or _edit_after_quiet_spell(map_id, quiet):
+        return
     deadline = time.monotonic() + settings.RANKING_MAX_DELAY_MS / 1000
-    while quiet > 0:
+    while True:
         changed = Map.objects.filter(pk=map_id).values_list("updated_at", flat=True).first()
         if changed is None:
             return
@@ -593,6 +615,24 @@ def _wait_for_quiet(map_id: int) -> None:
         if idle >= quiet or remaining <= 0:
             return
         time.sleep(min(quiet - idle, remaining))
+
+
+def _edit_after_quiet_spell(map_id: int, quiet: float) -> bool:
+    """True when one change is pending and it came `quiet` seconds or more after the one
+    before it (or is the map's first): nothing suggests a burst in progress."""
+    from claims.models import MapChange
+
+    latest = _latest_version(map_id)
+    changes = list(
+        MapChange.objects.filter(map_id=map_id)
+        .order_by("-graph_version")
+        .values_list("graph_version", "created_at")[:2]
+    )
+    if not changes or latest is None or changes[0][0] != latest + 1:
+        return False
+    if len(changes) == 1:
+        return True
+    return (changes[0][1] - changes[1][1]).total_seconds() >= quiet
 
 
 # Pruning: each statement deletes at most this many score rows (one short

@@ -18,7 +18,11 @@ ADDR="${ARGMAP_ADDR:-127.0.0.1:8000}"
 DATA="${ARGMAP_DATA_DIR:-var}"  # the settings' data directory
 mkdir -p "$DATA"
 $PY manage.py migrate --noinput
-$PY manage.py import_map fixtures/alignment.argmap.json --if-absent
+# The seeded map is open (anyone signed in adds to it) and owned by ARGMAP_OWNER
+# (default steward: an account without a usable password until you set one, see
+# the README); a map seeded earlier without an owner gets this one.
+$PY manage.py import_map fixtures/alignment.argmap.json --if-absent \
+  --owner "${ARGMAP_OWNER:-steward}" --contribution open
 if [[ -n "${REDIS_URL:-}" ]]; then
   # A real worker (with the beat sweep embedded) for as long as the server runs.
   .venv/bin/celery -A argmap worker --beat --loglevel=INFO --concurrency=2 \

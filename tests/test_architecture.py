@@ -9,9 +9,11 @@ REPO = Path(__file__).resolve().parent.parent
 
 # package -> top-level packages of this repository it must never import
 FORBIDDEN = {
-    "core": {"claims", "cruxes", "accounts"},
-    "claims": {"cruxes", "accounts"},
-    "accounts": {"claims", "cruxes"},
+    "core": {"claims", "cruxes", "accounts", "discussion"},
+    "claims": {"cruxes", "accounts", "discussion"},
+    "accounts": {"claims", "cruxes", "discussion"},
+    # Talk about the graph, never the votes: a comment carries its author, a vote never does.
+    "discussion": {"cruxes"},
 }
 
 

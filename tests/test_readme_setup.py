@@ -11,7 +11,9 @@ directory of their own:
 - the block that sets `API=`: the curl session, run whole by bash with
   ARGMAP_ADDR exported (every request must answer 2xx);
 - the line with `createsuperuser --noinput`: the admin it creates then logs in
-  to /admin/.
+  to /admin/;
+- the line with `changepassword <owner>`: the seeded map is open and owned by that
+  account, which, given a password that way, logs in and reaches the map's settings.
 
 Run from a fresh shell: no DEBUG, SECRET_KEY, DATABASE_URL or REDIS_URL beyond
 what the README writes. The log of that `make run` must not greet with noise
@@ -20,6 +22,7 @@ server banner) while a real error (a 404) is still logged once.
 """
 
 import http.cookiejar
+import json
 import os
 import re
 import shlex
@@ -222,6 +225,51 @@ def test_createsuperuser_as_written_makes_an_admin_who_can_log_in(make_run):
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert admin_can_log_in(make_run.base, username, password)
+
+
+def site_login(base: str, username: str, password: str, next_path: str) -> str:
+    """Log in through the site's own form; the page it lands on (next_path)."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    _, form = get(f"{base}/accounts/login/?next={next_path}", opener)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    data = urllib.parse.urlencode(
+        {
+            "csrfmiddlewaretoken": token,
+            "username": username,
+            "password": password,
+            "next": next_path,
+        }
+    ).encode()
+    _, page = fetch(f"{base}/accounts/login/?next={next_path}", opener, data)
+    return page
+
+
+def test_the_seeded_map_s_owner_named_in_the_readme_can_take_it_over(make_run):
+    line = readme_line(r"manage\.py changepassword \S+", "giving the seeded map's owner a password")
+    words = shlex.split(line, comments=True)
+    username = words[words.index("changepassword") + 1]
+    _, body = get(f"{make_run.base}/api/v1/maps/alignment/")
+    seeded = json.loads(body)
+    assert seeded["owner"] == username
+    assert seeded["contribution"] == "open"
+    password = "a long steward passphrase 9"
+    result = subprocess.run(
+        ["bash", "-c", line],
+        cwd=REPO,
+        env=make_run.env(),
+        input=f"{password}\n{password}\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        # No controlling terminal: getpass reads the typed password from standard input.
+        start_new_session=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    page = site_login(make_run.base, username, password, "/maps/alignment/members/")
+    assert "Settings and members" in page
+    assert "Requests to join" in page
 
 
 def test_an_admin_command_without_debug_prints_the_fix_instead_of_a_traceback(tmp_path):

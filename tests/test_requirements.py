@@ -17,7 +17,7 @@ DEV_ONLY = re.compile(
     r"^(pytest.*|playwright|schemathesis|hypothesis.*|ruff|factory-boy|faker|pip-tools)$"
 )
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([A-Za-z0-9.+!-]+)$")
-APP_PACKAGES = ("accounts", "argmap", "claims", "core", "cruxes")
+APP_PACKAGES = ("accounts", "argmap", "claims", "core", "cruxes", "discussion")
 
 
 def canonical(name: str) -> str:

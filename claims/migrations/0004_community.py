@@ -94,31 +94,13 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.AddField(
-            model_name="edge",
-            name="hidden_at",
-            field=models.DateTimeField(blank=True, null=True),
-        ),
-        migrations.AddField(
-            model_name="edge",
-            name="hidden_by",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-            ),
-        ),
-        migrations.AddField(
-            model_name="edge",
-            name="hidden_reason",
-            field=models.CharField(blank=True, default="", max_length=500),
-        ),
-        migrations.AddField(
             model_name="map",
             name="contribution",
             field=models.CharField(
-                choices=[("closed", "Closed"), ("open", "Open")], default="closed", max_length=10
+                choices=[("closed", "Closed"), ("open", "Open")],
+                db_default="closed",
+                default="closed",
+                max_length=10,
             ),
         ),
         migrations.AddField(
@@ -140,7 +122,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="node",
             name="hidden_reason",
-            field=models.CharField(blank=True, default="", max_length=500),
+            field=models.CharField(blank=True, db_default="", default="", max_length=500),
         ),
         migrations.AddConstraint(
             model_name="map",

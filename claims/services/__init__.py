@@ -12,22 +12,41 @@ from claims.services.maps import (
     member_remove,
     member_set,
 )
+from claims.services.membership import (
+    join_request_approve,
+    join_request_create,
+    join_request_decline,
+    join_request_withdraw,
+    map_steward_set,
+    owner_account_ensure,
+)
+from claims.services.moderation import edge_revert, node_hide, node_restore, node_revert
 from claims.services.nodes import node_create, node_delete, node_update
 
 __all__ = [
     "activity_record",
     "edge_create",
     "edge_delete",
+    "edge_revert",
     "edge_update",
+    "join_request_approve",
+    "join_request_create",
+    "join_request_decline",
+    "join_request_withdraw",
     "map_create",
     "map_delete",
     "map_graph_changed",
     "map_import",
     "map_import_upload",
+    "map_steward_set",
     "map_update",
     "member_remove",
     "member_set",
     "node_create",
     "node_delete",
+    "node_hide",
+    "node_restore",
+    "node_revert",
     "node_update",
+    "owner_account_ensure",
 ]

@@ -23,6 +23,8 @@ from claims.models import (
     ARGUMENT_KINDS,
     KEY_MAX_LENGTH,
     RATIONALE_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    ActivityVerb,
     Edge,
     EdgeKind,
     EdgeRevision,
@@ -31,6 +33,7 @@ from claims.models import (
     Node,
     NodeKind,
 )
+from claims.services.activity import activity_record
 from claims.services.maps import map_graph_changed
 from claims.services.nodes import _clean_sources
 from core.errors import Conflict, NotFound, StaleRevision, ValidationFailed
@@ -332,6 +335,22 @@ def _free_default_key(map: Map, base: str) -> str:
     return key
 
 
+def _short(title: str) -> str:
+    limit = (TITLE_MAX_LENGTH - 3) // 2
+    return title if len(title) <= limit else title[: limit - 1] + "…"
+
+
+def edge_activity_title(source_title: str, target_title: str) -> str:
+    """An edge in the activity log: "source → target", each end shortened to fit."""
+    return f"{_short(source_title)} → {_short(target_title)}"
+
+
+def _target_title(edge: Edge) -> str:
+    if edge.target_id is not None:
+        return edge.target.title
+    return f"the argument {edge.target_edge.key}"
+
+
 # --- services -------------------------------------------------------------------
 
 
@@ -414,7 +433,19 @@ def edge_create(
     EdgeSource.objects.bulk_create(
         EdgeSource(edge=edge, position=i, **source) for i, source in enumerate(cleaned_sources)
     )
-    map_graph_changed(map_id=map.pk, action="edge_create", node_keys=ends, user=created_by, edges=1)
+    version = map_graph_changed(
+        map_id=map.pk, action="edge_create", node_keys=ends, user=created_by, edges=1
+    )
+    activity_record(
+        map_id=map.pk,
+        verb=ActivityVerb.EDGE_ADDED,
+        actor=created_by,
+        edge_key=key,
+        node_key=source.key,
+        title=edge_activity_title(source.title, _target_title(edge)),
+        graph_version=version,
+        detail={"kind": kind},
+    )
     return edge
 
 
@@ -483,13 +514,20 @@ def edge_update(
             exclude_pk=edge.pk,
         )
     old_sources = _source_rows(edge)
-    revised = (
-        (weight is not None and weight != edge.weight)
-        or (rationale is not None and rationale != edge.rationale)
-        or new_group != edge.group
-        or (new_sources is not None and new_sources != old_sources)
-    )
-    if not revised and new_kind == edge.kind:
+    changed = [
+        name
+        for name, differs in (
+            ("weight", weight is not None and weight != edge.weight),
+            ("rationale", rationale is not None and rationale != edge.rationale),
+            ("group", new_group != edge.group),
+            ("sources", new_sources is not None and new_sources != old_sources),
+        )
+        if differs
+    ]
+    revised = bool(changed)
+    if new_kind != edge.kind:
+        changed.append("kind")
+    if not changed:
         return edge  # nothing to change: no new graph version, no recompute
     if revised:
         EdgeRevision.objects.create(
@@ -520,7 +558,19 @@ def edge_update(
         EdgeSource.objects.bulk_create(
             EdgeSource(edge=edge, position=i, **source) for i, source in enumerate(new_sources)
         )
-    map_graph_changed(map_id=edge.map_id, action="edge_update", node_keys=_ends(edge), user=user)
+    version = map_graph_changed(
+        map_id=edge.map_id, action="edge_update", node_keys=_ends(edge), user=user
+    )
+    activity_record(
+        map_id=edge.map_id,
+        verb=ActivityVerb.EDGE_EDITED,
+        actor=user,
+        edge_key=edge.key,
+        node_key=edge.source.key,
+        title=edge_activity_title(edge.source.title, _target_title(edge)),
+        graph_version=version,
+        detail={"fields": changed, "revision": edge.revision},
+    )
     return edge
 
 
@@ -570,19 +620,44 @@ def edge_delete(*, edge: Edge, user: AbstractBaseUser | None = None) -> None:
     if not Edge.objects.select_for_update(of=("self",)).filter(pk=edge.pk).exists():
         return
     map_id = edge.map_id
-    keys = set(
-        Node.objects.filter(pk__in=[edge.source_id, edge.target_id]).values_list("key", flat=True)
+    rows = Node.objects.filter(pk__in=[edge.source_id, edge.target_id]).values_list(
+        "pk", "key", "title"
     )
+    ends = {pk: key for pk, key, _ in rows}
+    titles = {pk: title for pk, _, title in rows}
+    keys = set(ends.values())
     if edge.target_edge_id is not None:
         keys.update(_attacked_ends(edge))
     keys.update(Edge.objects.filter(target_edge_id=edge.pk).values_list("source__key", flat=True))
     # By the rows removed (the edge and its undercuts): an edge deleted meanwhile by
     # another request is not counted twice.
+    edge_key, kind, target_edge_id = edge.key, edge.kind, edge.target_edge_id
+    target_edge_key = (
+        Edge.objects.filter(pk=target_edge_id).values_list("key", flat=True).first()
+        if target_edge_id is not None
+        else None
+    )
     _, deleted = edge.delete()
-    map_graph_changed(
+    removed = deleted.get(Edge._meta.label, 0)
+    version = map_graph_changed(
         map_id=map_id,
         action="edge_delete",
         node_keys=sorted(keys),
         user=user,
-        edges=-deleted.get(Edge._meta.label, 0),
+        edges=-removed,
+    )
+    target_title = (
+        titles.get(edge.target_id, "")
+        if target_edge_id is None
+        else f"the argument {target_edge_key}"
+    )
+    activity_record(
+        map_id=map_id,
+        verb=ActivityVerb.EDGE_DELETED,
+        actor=user,
+        edge_key=edge_key,
+        node_key=ends.get(edge.source_id, ""),
+        title=edge_activity_title(titles.get(edge.source_id, ""), target_title),
+        graph_version=version,
+        detail={"kind": kind, "undercuts_removed": max(removed - 1, 0)},
     )

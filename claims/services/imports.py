@@ -16,7 +16,18 @@ from django.utils import timezone
 
 from claims import hooks
 from claims.formats import argmap as argmap_format
-from claims.models import Edge, EdgeKind, EdgeSource, Map, Node, NodeKind, Source
+from claims.models import (
+    ActivityVerb,
+    Contribution,
+    Edge,
+    EdgeKind,
+    EdgeSource,
+    Map,
+    Node,
+    NodeKind,
+    Source,
+)
+from claims.services.activity import activity_record
 from claims.services.bulk import Progress, rows_insert
 from claims.services.maps import map_graph_changed
 from core.errors import Conflict, UnsupportedFormat, ValidationFailed
@@ -112,6 +123,7 @@ def map_import(
     replace: bool = False,
     slug: str | None = None,
     visibility: str | None = None,
+    contribution: str = Contribution.CLOSED,
     progress: Progress | None = None,
     skipped: dict[str, int] | None = None,
     keep_votes: bool = True,
@@ -121,8 +133,15 @@ def map_import(
     Nothing is written unless the whole document is valid; on any problem the
     database is left exactly as it was. `keep_votes=False` (uploads by users)
     drops the file's votes on nodes and on edges and counts them as skipped: a
-    file must not cast votes in other people's names.
+    file must not cast votes in other people's names. `contribution` is the new
+    map's policy (closed unless the caller opens it; the file format has none).
+    One MAP_IMPORTED activity entry records the import, never one per row.
     """
+    if contribution not in Contribution.values:
+        raise ValidationFailed(
+            f"contribution must be one of {Contribution.values}",
+            fields={"contribution": [f"must be one of {Contribution.values}"]},
+        )
     report = progress or _noop
     doc = parse_argmap(data)
     skipped = dict(skipped or {})
@@ -159,6 +178,7 @@ def map_import(
         title=meta["title"],
         description=meta.get("description", ""),
         visibility=meta.get("visibility", "public"),
+        contribution=contribution,
         owner=owner,
         node_count=len(nodes),
         frame_count=kinds[NodeKind.FRAME],
@@ -183,6 +203,8 @@ def map_import(
             "created_at",
             "updated_at",
             "revision",
+            "hidden_at",
+            "hidden_reason",
         ),
         (
             (
@@ -197,6 +219,9 @@ def map_import(
                 now,
                 now,
                 1,
+                # A node the file marks hidden stays hidden (moderation survives a round trip).
+                now if n.get("hidden") else None,
+                n.get("hidden_reason", ""),
             )
             for n in nodes
         ),
@@ -233,7 +258,21 @@ def map_import(
             map_id=map_id, votes=doc["votes"], node_ids=node_ids, now=now, progress=report
         )
 
-    map_graph_changed(map_id=map_id, action="map_import", user=owner)
+    version = map_graph_changed(map_id=map_id, action="map_import", user=owner)
+    activity_record(
+        map_id=map_id,
+        verb=ActivityVerb.MAP_IMPORTED,
+        actor=owner,
+        title=the_map.title,
+        graph_version=version,
+        detail={
+            "nodes": len(nodes),
+            "edges": len(edges),
+            "votes": len(doc["votes"]),
+            "edge_votes": len(doc["edge_votes"]),
+            "replaced": existing is not None,
+        },
+    )
     return ImportResult(
         slug=the_map.slug,
         nodes=len(nodes),

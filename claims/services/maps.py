@@ -8,7 +8,17 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from claims import hooks
-from claims.models import TITLE_MAX_LENGTH, Map, MapMember, MemberRole, NodeKind, Visibility
+from claims.models import (
+    TITLE_MAX_LENGTH,
+    ActivityVerb,
+    Contribution,
+    Map,
+    MapMember,
+    MemberRole,
+    NodeKind,
+    Visibility,
+)
+from claims.services.activity import activity_record
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.validation import check_key, check_text
 
@@ -124,26 +134,61 @@ def map_update(
     title: str | None = None,
     description: str | None = None,
     visibility: str | None = None,
+    contribution: str | None = None,
+    by: AbstractBaseUser | None = None,
 ) -> Map:
-    # Title, description and visibility are not part of the graph: no version bump.
+    """Change a map's settings (the owner's, checked by the caller).
+
+    Title, description, visibility and contribution are not part of the graph: no
+    version bump. The settings that changed are one MAP_EDITED activity entry
+    (with the new visibility and contribution: who may see and add matters to
+    the people following the map; the words are on the map itself).
+    """
     # Only the fields given are written: `map` was read earlier in the request,
     # and writing back its other fields would undo a change saved meanwhile.
-    changed = ["updated_at"]
+    # Everything is checked before anything is assigned: a refusal leaves `map` as it was.
     if title is not None:
-        map.title = _check_title(title)
-        changed.append("title")
+        title = _check_title(title)
     if description is not None:
-        map.description = _check_description(description)
-        changed.append("description")
-    if visibility is not None:
-        if visibility not in Visibility.values:
-            raise ValidationFailed(
-                f"visibility must be one of {Visibility.values}",
-                fields={"visibility": [f"must be one of {Visibility.values}"]},
-            )
-        map.visibility = visibility
-        changed.append("visibility")
-    map.save(update_fields=changed)
+        description = _check_description(description)
+    if visibility is not None and visibility not in Visibility.values:
+        raise ValidationFailed(
+            f"visibility must be one of {Visibility.values}",
+            fields={"visibility": [f"must be one of {Visibility.values}"]},
+        )
+    if contribution is not None and contribution not in Contribution.values:
+        raise ValidationFailed(
+            f"contribution must be one of {Contribution.values}",
+            fields={"contribution": [f"must be one of {Contribution.values}"]},
+        )
+    given = {
+        "title": title,
+        "description": description,
+        "visibility": visibility,
+        "contribution": contribution,
+    }
+    written = ["updated_at"]
+    changed: list[str] = []
+    for name, value in given.items():
+        if value is None:
+            continue
+        if getattr(map, name) != value:
+            changed.append(name)
+        setattr(map, name, value)
+        written.append(name)
+    map.save(update_fields=written)
+    if changed:
+        detail: dict[str, object] = {"fields": changed}
+        for name in ("visibility", "contribution"):
+            if name in changed:
+                detail[name] = given[name]
+        activity_record(
+            map_id=map.pk,
+            verb=ActivityVerb.MAP_EDITED,
+            actor=by,
+            title=map.title,
+            detail=detail,  # no graph_version: settings are not part of the graph
+        )
     return map
 
 

@@ -9,6 +9,7 @@ from claims.models import (
     QUOTE_MAX_LENGTH,
     TEXT_MAX_LENGTH,
     TITLE_MAX_LENGTH,
+    ActivityVerb,
     Edge,
     FrameCategory,
     Map,
@@ -17,6 +18,7 @@ from claims.models import (
     NodeRevision,
     Source,
 )
+from claims.services.activity import activity_record
 from claims.services.maps import map_graph_changed
 from core.errors import Conflict, NotFound, StaleRevision, ValidationFailed
 from core.validation import check_key, check_probability, check_text
@@ -125,8 +127,17 @@ def node_create(
     Source.objects.bulk_create(
         Source(node=node, position=i, **source) for i, source in enumerate(cleaned_sources)
     )
-    map_graph_changed(
+    version = map_graph_changed(
         map_id=map.pk, action="node_create", node_keys=[key], user=created_by, nodes={kind: 1}
+    )
+    activity_record(
+        map_id=map.pk,
+        verb=ActivityVerb.NODE_ADDED,
+        actor=created_by,
+        node_key=key,
+        title=title,
+        graph_version=version,
+        detail={"kind": kind},
     )
     return node
 
@@ -170,46 +181,73 @@ def node_update(
         ).strip()
     if text is not None:
         new_text = check_text(text, field="text", max_length=TEXT_MAX_LENGTH)
-    changed = False
+    changed: list[str] = []  # the fields that change, for the activity entry
     if category is not None:
         _check_kind_and_category(node.kind, category)
-        changed |= category != node.category
+        if category != node.category:
+            changed.append("category")
         node.category = category
     if prior is not None:
         prior = check_probability(prior, field="prior")
-        changed |= prior != node.prior
+        if prior != node.prior:
+            changed.append("prior")
         node.prior = prior
     if changes_words and (new_title != node.title or new_text != node.text):
         NodeRevision.objects.create(
             node=node, revision=node.revision, title=node.title, text=node.text, edited_by=edited_by
         )
+        changed += [
+            name
+            for name, old, new in (("title", node.title, new_title), ("text", node.text, new_text))
+            if old != new
+        ]
         node.title, node.text = new_title, new_text
         node.revision += 1
-        changed = True
     if not changed:
         # Saving what is already there would bump the graph version and make every
         # ranking reader see a stale map and the worker recompute the same ranking.
         return node
     node.save()
-    map_graph_changed(
+    version = map_graph_changed(
         map_id=node.map_id, action="node_update", node_keys=[node.key], user=edited_by
+    )
+    activity_record(
+        map_id=node.map_id,
+        verb=ActivityVerb.NODE_EDITED,
+        actor=edited_by,
+        node_key=node.key,
+        title=node.title,
+        graph_version=version,
+        detail={"fields": sorted(changed), "revision": node.revision},
     )
     return node
 
 
 @transaction.atomic
 def node_delete(*, node: Node, user: AbstractBaseUser | None = None) -> None:
-    map_id, key, kind = node.map_id, node.key, node.kind
+    map_id, key, kind, title = node.map_id, node.key, node.kind, node.title
     # The map's counts move by the rows this DELETE removed (the node and the
     # edges it cascades to), not by a count taken before it: when two requests
     # delete the same node at once, the second removes nothing and must not
     # lower the counts a second time.
     _, deleted = node.delete()
-    map_graph_changed(
+    removed_nodes = deleted.get(Node._meta.label, 0)
+    removed_edges = deleted.get(Edge._meta.label, 0)
+    version = map_graph_changed(
         map_id=map_id,
         action="node_delete",
         node_keys=[key],
         user=user,
-        nodes={kind: -deleted.get(Node._meta.label, 0)},
-        edges=-deleted.get(Edge._meta.label, 0),
+        nodes={kind: -removed_nodes},
+        edges=-removed_edges,
     )
+    if removed_nodes:  # a second, concurrent deletion removed nothing: one entry
+        activity_record(
+            map_id=map_id,
+            verb=ActivityVerb.NODE_DELETED,
+            actor=user,
+            node_key=key,
+            title=title,
+            graph_version=version,
+            detail={"kind": kind, "edges_removed": removed_edges},
+        )

@@ -5,11 +5,24 @@ See docs/RANKING.md for the formulas. Public API::
     rank(nodes, edges, method="fast" | "reference") -> RankingResult
     inputs_from_argmap(doc) -> (list[NodeInput], list[EdgeInput])
     pooled_strength(strengths, weights, author_weight) -> float (an edge's pooled strength)
+    rank(..., credences={key: credence}) -> one person's or group's view of the map
+    personal_view(nodes, edges, my_credences, community=...) -> PersonalView
+    differences(community, mine, top=20) -> Differences
+    double_crux(nodes, edges, a, b, threshold=0.1) -> DoubleCruxResult
+    find_schools(votes, node_keys=..., min_size=..., seed=0) -> Schools
+    separating_cruxes(schools, impact) -> {group: [Separation]}
+
+``find_schools`` and ``separating_cruxes`` are imported on first use: they need
+scikit-learn, which the web process has no reason to load.
 """
+
+from typing import TYPE_CHECKING
 
 from .argmap import inputs_from_argmap
 from .credence import pooled_strength
+from .double_crux import DoubleCrux, DoubleCruxResult, double_crux
 from .engine import ENGINE_VERSION, METHODS, rank
+from .personal import Differences, PersonalView, differences, personal_view
 from .types import (
     EDGE_KINDS,
     NODE_KINDS,
@@ -22,6 +35,20 @@ from .types import (
     RankingResult,
 )
 
+if TYPE_CHECKING:
+    from .schools import Schools, find_schools, separating_cruxes
+
+_LAZY = {"Schools", "find_schools", "separating_cruxes"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from . import schools
+
+        return getattr(schools, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "EDGE_KINDS",
     "ENGINE_VERSION",
@@ -29,12 +56,22 @@ __all__ = [
     "NODE_KINDS",
     "CruxFrameScore",
     "CruxResult",
+    "Differences",
+    "DoubleCrux",
+    "DoubleCruxResult",
     "EdgeInput",
     "FrameResult",
     "NodeCredence",
     "NodeInput",
+    "PersonalView",
     "RankingResult",
+    "Schools",
+    "differences",
+    "double_crux",
+    "find_schools",
     "inputs_from_argmap",
+    "personal_view",
     "pooled_strength",
     "rank",
+    "separating_cruxes",
 ]

@@ -7,7 +7,7 @@ the reference path) and ``aggregate_all`` (numpy, every node at once: used by th
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -273,6 +273,35 @@ def aggregate_all(
         credence=credence,
         disagreement=np.where(pooled, disagreement, 0.0),
     )
+
+
+def given_credences(
+    keys: Sequence[str], credences: Mapping[str, float] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(node indices, credences clipped to [CRED_MIN, CRED_MAX]) of the credences a caller
+    gives for some nodes (docs/RANKING.md, section 16): ``keys`` are the sorted node keys.
+
+    A key that is not a node, or a credence that is not a number in [0, 1], is refused.
+    """
+    if not credences:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    index = dict(zip(keys, range(len(keys)), strict=True))
+    pairs = sorted(credences.items())
+    missing = [k for k, _ in pairs if k not in index]
+    if missing:
+        raise ValueError(f"credence given for unknown node {missing[0]!r}")
+    try:
+        values = np.array([float(x) for _, x in pairs], dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"bad given credence: {exc}") from None
+    bad = ~((values >= 0.0) & (values <= 1.0))
+    if bad.any():
+        raise ValueError(
+            f"the credence given for {pairs[int(np.flatnonzero(bad)[0])][0]!r} "
+            "does not lie in [0, 1]"
+        )
+    idx = np.fromiter((index[k] for k, _ in pairs), np.int64, len(pairs))
+    return idx, np.clip(values, CRED_MIN, CRED_MAX)
 
 
 #: Winsorising of edge-strength votes around their weighted median (strengths are not

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from itertools import repeat
 
 import numpy as np
@@ -11,10 +11,11 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
 from . import arguments, fast, reference
-from .credence import aggregate_all
+from .credence import aggregate_all, given_credences
 from .explain import Routes
 from .model import (
     Graph,
+    as_given,
     build_graph,
     dependencies,
     frame_parent,
@@ -164,8 +165,11 @@ def _forward(rhs: np.ndarray, rows: np.ndarray, cols: np.ndarray, vals: np.ndarr
     return fast.solve(rhs.size, rhs, rows, cols, vals, none, none).strength
 
 
-def _fast(g: Graph, min_delta: float) -> _Computed:
+def _fast(g: Graph, min_delta: float, given: tuple[np.ndarray, np.ndarray]) -> _Computed:
     agg = aggregate_all(g.vote_counts, g.vote_values, g.prior, g.vote_weights)
+    idx, values = given
+    if idx.size:  # given credences replace the pooled ones (section 16)
+        agg.credence[idx] = values
     base = agg.credence
     z0 = np.log(base / (1.0 - base))
     prop = g.propagating()
@@ -310,8 +314,20 @@ def _partial_forward(part: np.ndarray, z_rest: np.ndarray):
     return forward
 
 
-def _reference(g: Graph) -> _Computed:
-    aggs, strength, if_true, if_false, connected, rivals, a = reference.solve(g)
+def _reference(g: Graph, given: tuple[np.ndarray, np.ndarray]) -> _Computed:
+    idx, values = given
+    if idx.size:
+        # The reference solves the map whose given nodes are unvoted at that prior (their
+        # pooled credence is then exactly the given value); the votes' statistics and
+        # disagreement stay those of the real votes (section 16).
+        _, strength, if_true, if_false, connected, rivals, a = reference.solve(
+            as_given(g, idx, values)
+        )
+        aggs = reference.aggregates(g)
+        for i, value in zip(idx.tolist(), values.tolist(), strict=True):
+            aggs[i] = replace(aggs[i], credence=value)
+    else:
+        aggs, strength, if_true, if_false, connected, rivals, a = reference.solve(g)
     credences = {
         key: NodeCredence(
             a.n, a.mean, a.median, a.logodds_mean, a.sd, list(a.histogram), a.prior, a.credence
@@ -364,11 +380,18 @@ def rank(
     *,
     method: str = "fast",
     min_delta: float = 0.0,
+    credences: Mapping[str, float] | None = None,
 ) -> RankingResult:
     """Rank the cruxes of a map; see docs/RANKING.md for the formulas.
 
     ``min_delta`` (default 0, i.e. every frame with delta != 0) drops the per-frame entries
     with |delta| <= min_delta from ``CruxResult.frames``; scores and ranks are unaffected.
+
+    ``credences`` (node key -> credence in [0, 1]): for those nodes the pooled credence
+    b_v is exactly the given value, clipped to [0.01, 0.99], instead of the voters' pooled
+    one; everything else (votes' statistics, disagreement, arguments) is unchanged. One
+    person's or one group's view of the map (docs/RANKING.md, section 16). None or empty:
+    the community's ranking, bit for bit.
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
@@ -376,7 +399,8 @@ def rank(
         raise ValueError("min_delta must be >= 0")
     with gc_paused():
         g = build_graph(nodes, edges)
-        comp = _fast(g, float(min_delta)) if method == "fast" else _reference(g)
+        given = given_credences(g.keys, credences)
+        comp = _fast(g, float(min_delta), given) if method == "fast" else _reference(g, given)
         return _assemble(g, comp, method, float(min_delta))
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from operator import attrgetter
 
 import numpy as np
@@ -175,6 +175,26 @@ def build_graph(nodes: Iterable[NodeInput], edges: Iterable[EdgeInput]) -> Graph
     if undercut_list or (group >= 0).any():
         _refuse_nonlinear_cycles(g)
     return g
+
+
+def as_given(g: Graph, idx: np.ndarray, values: np.ndarray) -> Graph:
+    """The same map with the nodes ``idx`` unvoted at prior ``values``: their pooled
+    credence is then exactly that value (section 2: no votes, b_v = prior_v). The reference
+    path ranks with given credences through it (docs/RANKING.md, section 16)."""
+    owner = np.repeat(np.arange(g.n), g.vote_counts)
+    given = np.zeros(g.n, dtype=bool)
+    given[idx] = True
+    keep = ~given[owner]
+    prior = g.prior.astype(float)
+    prior[idx] = values
+    counts = np.where(given, 0, g.vote_counts)
+    return replace(
+        g,
+        prior=prior,
+        vote_counts=counts,
+        vote_values=g.vote_values[keep],
+        vote_weights=g.vote_weights[keep],
+    )
 
 
 def _pooled_weights(edge_list: list[EdgeInput], weight: np.ndarray) -> np.ndarray:

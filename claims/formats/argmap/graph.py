@@ -493,7 +493,17 @@ def normal_node(node: Mapping[str, Any]) -> dict:
         "text": node.get("text", DEFAULT_TEXT),
         "prior": float(node.get("prior", DEFAULT_PRIOR)),
         "sources": [normal_source(s) for s in node.get("sources", ())],
+        **_moderation(node),
     }
+
+
+def _moderation(node: Mapping[str, Any]) -> dict:
+    """A hidden node's flag and reason; nothing for a visible node (the fields are
+    written only when they say something, so files without them stay canonical)."""
+    if not node.get("hidden", False):
+        return {}
+    reason = node.get("hidden_reason", "")
+    return {"hidden": True, "hidden_reason": reason} if reason else {"hidden": True}
 
 
 def normal_edge(edge: Mapping[str, Any]) -> dict:

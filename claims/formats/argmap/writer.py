@@ -60,9 +60,17 @@ def _dump_node(node: dict) -> str:
     else:
         category_line = ""
     sources_text = _dump_sources(node["sources"])
+    # A hidden node's flag and reason (normal_node keeps them only when set), in
+    # sort_keys order: "hidden" and "hidden_reason" fall between "category" and "id".
+    hidden_lines = ""
+    if node.get("hidden"):
+        hidden_lines = '      "hidden": true,\n'
+        if "hidden_reason" in node:
+            hidden_lines += f'      "hidden_reason": {_encode_string(node["hidden_reason"])},\n'
     return (
         "    {\n"
         f"{category_line}"
+        f"{hidden_lines}"
         f'      "id": {_encode_string(node["id"])},\n'
         f'      "kind": {_encode_string(node["kind"])},\n'
         f'      "prior": {_number(node["prior"])},\n'

@@ -2,9 +2,10 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
-from claims.models import Map
-from claims.services import map_import
+from claims.models import Contribution, Map
+from claims.services import map_import, map_steward_set, owner_account_ensure
 from core.errors import ArgmapError
 
 
@@ -22,6 +23,19 @@ class Command(BaseCommand):
             help="do nothing when a map with the file's slug already exists",
         )
         parser.add_argument("--slug", help="use this slug instead of the file's")
+        parser.add_argument(
+            "--owner",
+            metavar="USERNAME",
+            help="the map's owner; an absent account is created without a usable password "
+            "(set one with `manage.py changepassword USERNAME`). With --if-absent, an "
+            "existing map that has no owner gets this one",
+        )
+        parser.add_argument(
+            "--contribution",
+            choices=Contribution.values,
+            default=Contribution.CLOSED,
+            help="closed (default): owner and editors add to the map; open: anyone signed in",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         path = str(options["path"])
@@ -30,21 +44,39 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"cannot read {path}: {exc.strerror}") from exc
         progress = _terminal_progress(self.stderr) if self.stderr.isatty() else None
+        contribution = str(options["contribution"])
         try:
-            if options["if_absent"]:
-                from claims.services.imports import parse_argmap
+            # The owner's account and the map are made together, or neither is.
+            with transaction.atomic():
+                owner = None
+                if options["if_absent"]:
+                    from claims.services.imports import parse_argmap
 
-                slug = options["slug"] or parse_argmap(data)["map"]["slug"]
-                if Map.objects.filter(slug=slug).exists():
-                    self.stdout.write(f"map '{slug}' already present; nothing imported")
-                    return
-            result = map_import(
-                data=data,
-                owner=None,
-                replace=bool(options["replace"]),
-                slug=options["slug"],  # type: ignore[arg-type]
-                progress=progress,
-            )
+                    slug = options["slug"] or parse_argmap(data)["map"]["slug"]
+                    existing = Map.objects.filter(slug=slug).first()
+                    if existing is not None:
+                        self.stdout.write(f"map '{slug}' already present; nothing imported")
+                        # A map seeded before it had an owner gets one now (and the
+                        # policy it would have been seeded with); an owned map is left alone.
+                        if existing.owner_id is not None or not options["owner"]:
+                            return
+                        owner = owner_account_ensure(username=str(options["owner"]))
+                        if map_steward_set(map=existing, owner=owner, contribution=contribution):
+                            self.stdout.write(
+                                f"map '{slug}' had no owner: now owned by "
+                                f"'{owner.get_username()}', {contribution}"
+                            )
+                        return
+                if options["owner"]:
+                    owner = owner_account_ensure(username=str(options["owner"]))
+                result = map_import(
+                    data=data,
+                    owner=owner,
+                    replace=bool(options["replace"]),
+                    slug=options["slug"],  # type: ignore[arg-type]
+                    contribution=contribution,
+                    progress=progress,
+                )
         except ArgmapError as exc:
             for problem in exc.problems():
                 self.stderr.write(problem)
@@ -55,6 +87,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"imported map '{result.slug}': {result.nodes} nodes, {result.edges} edges, "
             f"{result.votes} votes, {result.edge_votes} edge votes"
+            + (f"; owner '{owner.get_username()}', {contribution}" if owner else "")
         )
 
 
