@@ -44,3 +44,18 @@ def _schedule_periodic_tasks(sender: Celery, **kwargs: object) -> None:
         sender.signature("cruxes.tasks.prune_ranking_runs"),
         name="prune old ranking runs",
     )
+    # Schools of thought follow the ranking, throttled on busy maps: the sweep picks up
+    # a busy map's last changes and repairs a lost message.
+    sender.add_periodic_task(
+        float(max(settings.SCHOOLS_MIN_INTERVAL_S, 10)),
+        sender.signature("cruxes.tasks.sweep_stale_schools"),
+        name="sweep stale schools of thought",
+    )
+    # The possible-duplicates lists (issue 17): a lost message must not leave one stale.
+    from claims.tasks import DUPLICATES_SWEEP_SECONDS
+
+    sender.add_periodic_task(
+        float(DUPLICATES_SWEEP_SECONDS),
+        sender.signature("claims.tasks.sweep_stale_duplicates"),
+        name="sweep stale duplicates lists",
+    )

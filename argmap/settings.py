@@ -225,6 +225,24 @@ PRIVACY_MIN_VOTERS = env_int("PRIVACY_MIN_VOTERS", 3)
 if PRIVACY_MIN_VOTERS < 1:
     raise ImproperlyConfigured("PRIVACY_MIN_VOTERS must be at least 1.")
 
+# --- Schools of thought (issue 18; cruxes/schools_service.py) ---
+# The worker groups a map's voters after its ranking runs, but on a busy map at most
+# once per SCHOOLS_MIN_INTERVAL_S seconds (0: after every run); beat sweeps the maps
+# whose schools are older than their ranking this often too (every 10 s at the least).
+# Below the broker's visibility timeout: the delayed message waits that long.
+SCHOOLS_MIN_INTERVAL_S = env_int("SCHOOLS_MIN_INTERVAL_S", 60)
+if not 0 <= SCHOOLS_MIN_INTERVAL_S < CELERY_BROKER_VISIBILITY_TIMEOUT:
+    raise ImproperlyConfigured(
+        "SCHOOLS_MIN_INTERVAL_S must be 0 or more and below CELERY_VISIBILITY_TIMEOUT."
+    )
+
+# How long a merge of duplicate nodes (issue 17) can be undone from the map's
+# activity, in days: the undo restores both nodes exactly, which needs the merge's
+# record and nothing changed since on what it moved.
+MERGE_UNDO_DAYS = env_int("MERGE_UNDO_DAYS", 30)
+if MERGE_UNDO_DAYS < 0:
+    raise ImproperlyConfigured("MERGE_UNDO_DAYS must be at least 0.")
+
 # --- Voters' standing on a map (issue 13, item 3; cruxes/standing.py) ---
 # The owner and the members the owner admitted (voter or editor) count fully in
 # a map's pooled credences; every other signed-in voter counts

@@ -15,6 +15,7 @@ from enum import IntEnum
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
+from claims.merged import moved_check
 from claims.models import Contribution, Map, MapMember, MemberRole, Node, Visibility
 from claims.selectors import node_get
 from core.errors import NotAuthenticated, NotFound, PermissionDenied
@@ -165,4 +166,4 @@ def node_get_for_user(
     if user.is_authenticated:
         role = "owner" if node.map.owner_id == user.pk else node.caller_role
     _check_role(user=user, map=node.map, need=need, role=role)
-    return node
+    return moved_check(node)  # a merged node's key: Moved, after the access check

@@ -22,6 +22,7 @@ from claims.access import (
     maps_visible_to,
     own_work_check,
 )
+from claims.apis_duplicates import duplicates_refusal
 from claims.downloads import EXPORT_FORMATS, export_response
 from claims.models import (
     KEY_MAX_LENGTH,
@@ -302,12 +303,21 @@ class NodeListApi(ApiView):
 
     @extend_schema(
         request=NodeListInput,
+        parameters=[
+            OpenApiParameter("check_duplicates", str, enum=["1", "0"]),
+            OpenApiParameter("force", str, enum=["1", "0"]),
+        ],
         responses={201: NodeOutput, **errors(400, 401, 403, 404, 409)},
-        description="Owner and editors; on an open map anyone signed in who can see it.",
+        description="Owner and editors; on an open map anyone signed in who can see it. "
+        "With ?check_duplicates=1: 409 (code possible_duplicates, a `similar` list, no "
+        'node made) when nodes of the map read alike, unless {"force": true} or ?force=1.',
     )
     def post(self, request, slug):
         the_map = map_get_for_user(user=request.user, slug=slug, need=Need.CONTRIBUTE)
         data = validated(self.NodeListInput, request.data)
+        refusal = duplicates_refusal(request=request, the_map=the_map, data=data)
+        if refusal is not None:
+            return refusal
         node = services.node_create(map=the_map, created_by=request.user, **data)
         return Response(NodeOutput(node).data, status=201)
 

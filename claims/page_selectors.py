@@ -6,6 +6,7 @@ from collections import defaultdict
 from django.db.models import Q
 
 from claims.access import map_role
+from claims.merged import LIVE  # merge tombstones: out of every list, search and graph
 from claims.models import Edge, EdgeKind, Map, Node, NodeKind
 from core.errors import NotFound
 
@@ -35,7 +36,7 @@ def node_moderation(*, the_map: Map, node: Node, user) -> dict:
 def nodes_by_key(the_map: Map, keys) -> dict[str, Node]:
     return {
         n.key: n
-        for n in Node.objects.filter(map=the_map, key__in=list(keys), hidden_at__isnull=True)
+        for n in Node.objects.filter(LIVE, map=the_map, key__in=list(keys), hidden_at__isnull=True)
     }
 
 
@@ -47,7 +48,7 @@ def home_maps(*, maps_qs) -> list[Map]:
 
 def map_search(*, the_map: Map, q: str) -> list[Node]:
     return list(
-        Node.objects.filter(map=the_map, hidden_at__isnull=True)
+        Node.objects.filter(LIVE, map=the_map, hidden_at__isnull=True)
         .filter(Q(title__icontains=q) | Q(text__icontains=q))
         .order_by("kind", "title")[:SEARCH_ROWS]
     )
@@ -107,9 +108,9 @@ def graph_elements(
 
     nodes = {
         pk: (key, kind)
-        for pk, key, kind in Node.objects.filter(map=the_map, hidden_at__isnull=True).values_list(
-            "pk", "key", "kind"
-        )
+        for pk, key, kind in Node.objects.filter(
+            LIVE, map=the_map, hidden_at__isnull=True
+        ).values_list("pk", "key", "kind")
     }
     rows = Edge.objects.filter(map=the_map).values_list(
         "pk", "key", "source_id", "target_id", "target_edge_id", "kind", "weight", "group"

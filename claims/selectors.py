@@ -9,6 +9,7 @@ from django.db.models.functions import Collate
 
 from claims import hooks
 from claims.formats import argmap as argmap_format
+from claims.merged import live_nodes, moved_check
 from claims.models import Edge, EdgeSource, Map, MapMember, Node, NodeKind, Source
 from core.errors import NotFound, PermissionDenied, ValidationFailed
 
@@ -57,7 +58,7 @@ def map_export_document(*, map: Map) -> dict:
         )
     keys: dict[int, str] = {}
     nodes = []
-    for pk, key, kind, title, text, category, prior, hidden_at, hidden_reason in (
+    for pk, key, kind, title, text, category, prior, hidden_at, hidden_reason, into in (
         Node.objects.filter(map=map)
         .order_by("key")
         .values_list(
@@ -70,6 +71,7 @@ def map_export_document(*, map: Map) -> dict:
             "prior",
             "hidden_at",
             "hidden_reason",
+            "merged_into__key",
         )
         .iterator(chunk_size=10_000)
     ):
@@ -84,6 +86,8 @@ def map_export_document(*, map: Map) -> dict:
         }
         node["category"] = category if kind == NodeKind.FRAME else None
         node.update(_hidden_fields(hidden_at, hidden_reason))
+        if into:
+            node["merged_into"] = into  # a merge's tombstone (issue 17)
         nodes.append(node)
     edge_sources: dict[int, list[dict]] = {}
     for edge_id, document, locator, quote in (
@@ -231,7 +235,7 @@ def map_export_chunks(
                 .iterator(chunk_size=EXPORT_FETCH_ROWS)
             )
             pending = next(sources, None)
-            for key, kind, title, text, category, prior, hidden_at, hidden_reason in (
+            for key, kind, title, text, category, prior, hidden_at, hidden_reason, into in (
                 nodes.order_by(code_point_order("key"))
                 .values_list(
                     "key",
@@ -242,6 +246,7 @@ def map_export_chunks(
                     "prior",
                     "hidden_at",
                     "hidden_reason",
+                    "merged_into__key",
                 )
                 .iterator(chunk_size=EXPORT_FETCH_ROWS)
             ):
@@ -261,6 +266,7 @@ def map_export_chunks(
                     "category": category if kind == NodeKind.FRAME else None,
                     "sources": cited,
                     **_hidden_fields(hidden_at, hidden_reason),
+                    **({"merged_into": into} if into else {}),
                 }
             if pending is not None:
                 raise ValueError(f"source of unknown node {pending[0]!r} in the export")
@@ -336,8 +342,12 @@ def map_export_bytes(*, map: Map, votes: bool = True) -> bytes:
     return b"".join(map_export_chunks(map=map, votes=votes))
 
 
-def node_get(*, map: Map, key: object, field: str = "key") -> Node:
-    """A node of the map by key (with its sources), or NotFound naming the key."""
+def node_get(*, map: Map, key: object, field: str = "key", merged: bool = False) -> Node:
+    """A node of the map by key (with its sources), or NotFound naming the key.
+
+    A merged node's key raises core.errors.Moved (pages and reads redirect to the
+    survivor, writes are refused with a pointer); `merged=True` returns the tombstone.
+    """
     node = (
         Node.objects.prefetch_related("sources").filter(map=map, key=key).first()
         if isinstance(key, str)
@@ -345,7 +355,7 @@ def node_get(*, map: Map, key: object, field: str = "key") -> Node:
     )
     if node is None:
         raise NotFound(f"no node '{key}' in map '{map.slug}'", fields={field: ["unknown node"]})
-    return node
+    return node if merged else moved_check(node, field=field)
 
 
 MODERATORS = ("owner", "editor")
@@ -361,7 +371,7 @@ def _moderates(*, user, map: Map) -> bool:
 def nodes_listed(*, map: Map, user, hidden: str | None = None) -> QuerySet[Node]:
     """The map's nodes for the API list: without hidden ones (moderated away), unless an
     owner or editor asks for them with `hidden=1` (then every node; no extra query else)."""
-    nodes = Node.objects.filter(map=map)
+    nodes = live_nodes(Node.objects.filter(map=map))  # merge tombstones: never listed
     if hidden in (None, "", "0", "false"):
         return nodes.filter(hidden_at__isnull=True)
     if hidden not in ("1", "true"):

@@ -2,10 +2,14 @@ from django.urls import path
 
 from claims import (
     apis,
+    apis_duplicates,
     apis_membership,
+    apis_merge,
     apis_moderation,
     views,
+    views_duplicates,
     views_membership,
+    views_merge,
     views_moderation,
 )
 
@@ -29,6 +33,24 @@ urlpatterns = [
         "maps/<slug:slug>/join-requests/<int:request_id>/<str:decision>/",
         views_membership.join_request_decide,
         name="join_request_decide",
+    ),
+    path("maps/<slug:slug>/nodes/<slug:key>/merge/", views_merge.merge_page, name="node_merge"),
+    path(
+        "maps/<slug:slug>/merges/<int:merge_id>/undo/",
+        views_merge.merge_undo,
+        name="merge_undo",
+    ),
+    # Duplicates (issue 17): before nodes/<key>/..., which a fixed segment must not meet.
+    path(
+        "maps/<slug:slug>/similar-nodes/",
+        views_duplicates.similar_nodes_partial,
+        name="similar_nodes",
+    ),
+    path("maps/<slug:slug>/duplicates/", views_duplicates.duplicates_section, name="duplicates"),
+    path(
+        "maps/<slug:slug>/duplicates/dismiss/",
+        views_duplicates.duplicate_dismiss,
+        name="duplicate_dismiss",
     ),
     path("maps/<slug:slug>/nodes/<slug:key>/add/", views.node_add, name="node_add"),
     path("maps/<slug:slug>/nodes/<slug:key>/link/", views.node_link, name="node_link"),
@@ -75,11 +97,19 @@ api_urlpatterns = [
         apis_membership.JoinRequestWithdrawApi.as_view(),
     ),
     path("maps/<slug:slug>/nodes/", apis.NodeListApi.as_view()),
+    # Before nodes/<key>/: "similar" is not a node key here.
+    path("maps/<slug:slug>/nodes/similar/", apis_duplicates.SimilarNodesApi.as_view()),
+    path("maps/<slug:slug>/duplicates/", apis_duplicates.DuplicateListApi.as_view()),
+    path("maps/<slug:slug>/duplicates/dismiss/", apis_duplicates.DuplicateDismissApi.as_view()),
     path("maps/<slug:slug>/nodes/<slug:key>/", apis.NodeDetailApi.as_view()),
     path("maps/<slug:slug>/nodes/<slug:key>/revisions/", apis.NodeRevisionsApi.as_view()),
     path("maps/<slug:slug>/nodes/<slug:key>/hide/", apis_moderation.NodeHideApi.as_view()),
     path("maps/<slug:slug>/nodes/<slug:key>/restore/", apis_moderation.NodeRestoreApi.as_view()),
     path("maps/<slug:slug>/nodes/<slug:key>/revert/", apis_moderation.NodeRevertApi.as_view()),
+    # Merges (issue 17): owner and editors.
+    path("maps/<slug:slug>/nodes/<slug:key>/merge/", apis_merge.NodeMergeApi.as_view()),
+    path("maps/<slug:slug>/merges/", apis_merge.MergeListApi.as_view()),
+    path("maps/<slug:slug>/merges/<int:merge_id>/undo/", apis_merge.MergeUndoApi.as_view()),
     path("maps/<slug:slug>/edges/", apis.EdgeListApi.as_view()),
     # By key. Only these two paths under an edge: its vote and strength are the votes
     # app's (cruxes.urls), which a pattern here must not swallow.

@@ -35,6 +35,7 @@ from claims.forms import (
     MemberRemoveForm,
     sources_text,
 )
+from claims.merged import LIVE
 from claims.models import Edge, EdgeKind, Node, NodeKind
 from claims.selectors import edge_get, map_members, node_get
 from core.errors import (
@@ -131,8 +132,8 @@ def node_add(request, slug, key):
 def _find_target(the_map, text: str) -> Node:
     text = text.strip()
     node = (
-        Node.objects.filter(map=the_map, key=text).first()
-        or Node.objects.filter(map=the_map, title__iexact=text).order_by("key").first()
+        Node.objects.filter(LIVE, map=the_map, key=text).first()
+        or Node.objects.filter(LIVE, map=the_map, title__iexact=text).order_by("key").first()
     )
     if node is None:
         raise ValidationFailed(
@@ -360,7 +361,7 @@ def graph_page(request, slug):
     from urllib.parse import urlencode
 
     the_map = map_get_for_user(user=request.user, slug=slug)
-    frames = Node.objects.filter(map=the_map, kind=NodeKind.FRAME).order_by("title")
+    frames = Node.objects.filter(LIVE, map=the_map, kind=NodeKind.FRAME).order_by("title")
     # One spelling of the data URL for the page's preload and graph.js's fetch:
     # the browser reuses the preloaded response only when the two are identical.
     query = urlencode([(k, v) for k in GRAPH_PARAMS for v in request.GET.getlist(k)])

@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import strict_json
-from core.errors import ArgmapError, PayloadTooLarge, ValidationFailed
+from core.errors import ArgmapError, Moved, PayloadTooLarge, ValidationFailed, moved_location
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +75,8 @@ def error_response(status_code: int, code: str, message: str, fields=None) -> Re
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """Every error is {"error": {"code", "message", "fields"}} with the right status."""
+    if isinstance(exc, Moved) and context.get("request") is not None:
+        return moved_response(exc, context["request"])
     if isinstance(exc, ArgmapError):
         return error_response(exc.status, exc.code, exc.message, exc.fields)
     if isinstance(exc, Http404):
@@ -115,6 +117,19 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
             response["Retry-After"] = str(math.ceil(exc.wait))
         return response
     return None
+
+
+def moved_response(exc: Moved, request) -> Response:
+    """A merged node's old key: a read is a 301 to the survivor's same path with a JSON
+    pointer; a write is a 409 with the same pointer (see core.errors.Moved)."""
+    location = moved_location(request.path, request.META.get("QUERY_STRING", ""), exc)
+    pointer = {"merged_into": exc.new_key, "location": location}
+    if request.method in ("GET", "HEAD"):
+        response = Response(pointer, status=301)
+    else:
+        response = Response({**error_body(exc.code, exc.message, exc.fields), **pointer}, 409)
+    response["Location"] = location
+    return response
 
 
 # --- request bodies ------------------------------------------------------

@@ -58,3 +58,36 @@ class PayloadTooLarge(ArgmapError):
 class UnsupportedFormat(ArgmapError):
     status = 415
     code = "unsupported_format"
+
+
+class Moved(ArgmapError):
+    """What was asked for was merged into something else (issue 17: a node's tombstone).
+
+    The old key keeps working: a page or an API read answers 301 to the same path
+    with `new_key` in place of `old_key` (core.html, core.api_base); a write is
+    refused with this 409 and the same pointer, never applied to the survivor
+    behind the client's back (it named another node).
+    """
+
+    status = 409
+    code = "merged"
+
+    def __init__(self, message: str, *, old_key: str, new_key: str, field: str = "key") -> None:
+        super().__init__(message, fields={field: [f"merged into '{new_key}'"]})
+        self.old_key = old_key
+        self.new_key = new_key
+
+
+def moved_location(path: str, query: str, exc: Moved) -> str:
+    """`path?query` with the merged key replaced by the survivor's: every path segment
+    after the map's slug (`/maps/<slug>/…`) and every query value that is the old key."""
+    from urllib.parse import parse_qsl, urlencode
+
+    parts = path.split("/")
+    start = parts.index("maps") + 2 if "maps" in parts else 0
+    parts = [p if i < start or p != exc.old_key else exc.new_key for i, p in enumerate(parts)]
+    pairs = [
+        (k, exc.new_key if v == exc.old_key else v)
+        for k, v in parse_qsl(query, keep_blank_values=True)
+    ]
+    return "/".join(parts) + (f"?{urlencode(pairs)}" if pairs else "")

@@ -4,10 +4,10 @@ import functools
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from core.errors import NotAuthenticated, NotFound, PermissionDenied
+from core.errors import Moved, NotAuthenticated, NotFound, PermissionDenied, moved_location
 
 
 def return_path(request: HttpRequest) -> str:
@@ -34,6 +34,12 @@ def html_errors(view):
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         try:
             return view(request, *args, **kwargs)
+        except Moved as exc:
+            # A merged node's old address: its survivor's same page (a form posted to
+            # it is not applied there; the page it lands on shows the survivor).
+            return HttpResponsePermanentRedirect(
+                moved_location(request.path, request.META.get("QUERY_STRING", ""), exc)
+            )
         except NotAuthenticated:
             return redirect_to_login(return_path(request))
         except NotFound as exc:

@@ -8,6 +8,7 @@ from collections import defaultdict
 
 from django.db.models import F, Q
 
+from claims.merged import LIVE
 from claims.models import Edge, EdgeKind, EdgeRevision, FrameCategory, Map, Node, NodeKind
 from claims.page_selectors import node_moderation, nodes_by_key
 from cruxes.models import CruxScore, RankingRun, RunStatus, Vote
@@ -63,7 +64,7 @@ def map_page(*, the_map: Map) -> dict:
     frames = {
         n.key: n
         for n in Node.objects.filter(
-            map=the_map, kind=NodeKind.FRAME, hidden_at__isnull=True
+            LIVE, map=the_map, kind=NodeKind.FRAME, hidden_at__isnull=True
         ).order_by("title")
     }
     strength = {f["id"]: f["strength"] for f in ranking["frames"]}

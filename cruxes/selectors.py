@@ -46,7 +46,7 @@ def ranking_inputs(*, map_id: int) -> tuple[list["ranking.NodeInput"], list["ran
         cursor.execute(
             f"SELECT v.node_id, v.credence, v.user_id FROM {vote_table} v"  # noqa: S608 - tables
             f" JOIN {node_table} n ON n.id = v.node_id"
-            " WHERE n.map_id = %s AND n.hidden_at IS NULL",
+            " WHERE n.map_id = %s AND n.hidden_at IS NULL AND n.merged_at IS NULL",
             [map_id],
         )
         for node_id, credence, user_id in cursor.fetchall():
@@ -54,7 +54,10 @@ def ranking_inputs(*, map_id: int) -> tuple[list["ranking.NodeInput"], list["ran
                 credence
             )
         cursor.execute(
-            f"SELECT id, key, kind, prior, hidden_at IS NOT NULL FROM {node_table}"  # noqa: S608
+            # A tombstone of a merge (issue 17) is out like a hidden node: its votes and
+            # edges moved to the survivor, and it must not rank beside it.
+            f"SELECT id, key, kind, prior,"  # noqa: S608
+            f" hidden_at IS NOT NULL OR merged_at IS NOT NULL FROM {node_table}"
             " WHERE map_id = %s",
             [map_id],
         )
@@ -63,7 +66,7 @@ def ranking_inputs(*, map_id: int) -> tuple[list["ranking.NodeInput"], list["ran
         hidden: set[int] = set()
         for pk, key, kind, prior, is_hidden in cursor.fetchall():
             if is_hidden:
-                # Moderated away (issue 16): out of the ranking with its edges.
+                # Moderated away (issue 16) or merged (17): out of the ranking with its edges.
                 hidden.add(pk)
                 continue
             keys[pk] = key

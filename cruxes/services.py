@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
+from claims.merged import moved_check
 from claims.models import Edge, EdgeKind, Map, Node
 from claims.services.bulk import rows_insert
 from claims.services.maps import map_graph_changed
@@ -58,13 +59,17 @@ def _lock_node(node: Node) -> tuple[int, bool]:
     """
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT revision, hidden_at IS NOT NULL FROM claims_node WHERE id = %s"  # noqa: S608
-            + _for_update(no_key=True),
+            "SELECT revision, hidden_at IS NOT NULL, merged_at IS NOT NULL"  # noqa: S608
+            " FROM claims_node WHERE id = %s" + _for_update(no_key=True),
             [node.pk],
         )
         row = cursor.fetchone()
     if row is None:
         raise NotFound(f"the node '{node.key}' no longer exists")
+    if row[2]:
+        # Merged (issue 17) while this vote waited for the node: a 409 pointing at the
+        # survivor, never a vote on the tombstone.
+        moved_check(Node.objects.get(pk=node.pk))
     return row[0], bool(row[1])
 
 
@@ -526,6 +531,9 @@ def ranking_compute(*, map_id: int) -> RankingRun | None:
             ranking_top_ten_changed(map_id=map_id, run_id=run.pk)
         except DatabaseError:
             logger.exception("logging the top-ten change of map %s failed", map_id)
+        from cruxes.tasks import recompute_schools_soon  # cruxes.tasks imports this module
+
+        recompute_schools_soon(map_id)  # throttled per map; never raises
     return run
 
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from claims.access import Need, map_get_for_user
 from claims.forms import AddNodeForm, EditNodeForm, LinkForm
+from claims.merged import merged_from
 from claims.models import Map, Node, NodeKind
 from claims.page_selectors import map_search
 from claims.selectors import node_get
@@ -54,6 +55,7 @@ def node_page_render(
     else:
         data = page_selectors.node_page(the_map=the_map, node=node, user=request.user)
         template = "claims/node.html"
+    data["merged_from"] = merged_from(survivor=node)  # issue 17: the duplicates it absorbed
     context = page_context(request, the_map, node=node, **data)
     context.update(
         add_form=AddNodeForm(),

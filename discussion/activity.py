@@ -313,6 +313,10 @@ def activity_entries(rows: list[Activity], *, moderated: set[int]) -> list[dict[
     for a in rows:
         if a.verb == ActivityVerb.RANKING_CHANGED:
             node_keys.update(_keys(a.detail, "entered") + _keys(a.detail, "left"))
+        elif a.verb == ActivityVerb.NODE_MERGED and isinstance(a.detail, dict):
+            into = a.detail.get("into")
+            if isinstance(into, str):
+                node_keys.add(into)  # the survivor, named by its title
     edge_keys = {a.edge_key for a in rows if a.edge_key}
     nodes: dict[tuple[int, str], tuple[str, str, bool]] = {}
     if node_keys:
@@ -390,7 +394,7 @@ def _entry(
     elif a.edge_key:
         edge = edges.get((a.map_id, a.edge_key))
         entry["action"] = {
-            ActivityVerb.COMMENTED: "commented on the link",
+            ActivityVerb.COMMENTED: _comment_words(a, "the link"),
         }.get(verb, ActivityVerb(verb).label if verb in ActivityVerb.values else verb)
         if edge is not None:
             entry["subject"] = f"“{edge['source']}” {edge['kind']} “{edge['target']}”"
@@ -400,7 +404,10 @@ def _entry(
             entry["subject"] = f"“{a.title}”" if a.title else f"“{a.edge_key}”"
     elif a.node_key:
         known = nodes.get((a.map_id, a.node_key))
-        kind = known[0] if known else (a.detail or {}).get("kind")
+        # A COMMENTED entry's detail "kind" is the comment's kind, not the node's.
+        kind = known[0] if known else None
+        if kind is None and verb != ActivityVerb.COMMENTED:
+            kind = (a.detail or {}).get("kind")
         noun = _KIND_WORDS.get(kind, "node")
         title = a.title or (known[1] if known else a.node_key)
         words = {
@@ -410,10 +417,17 @@ def _entry(
             ActivityVerb.NODE_HIDDEN: f"hid the {noun}",
             ActivityVerb.NODE_RESTORED: f"restored the {noun}",
             ActivityVerb.NODE_REVERTED: f"reverted the {noun}",
-            ActivityVerb.COMMENTED: f"commented on the {noun}",
+            ActivityVerb.NODE_MERGED: f"merged the {noun}",
+            ActivityVerb.NODE_UNMERGED: f"undid the merge of the {noun}",
+            ActivityVerb.COMMENTED: _comment_words(a, f"the {noun}"),
         }
         entry["action"] = words.get(verb, ActivityVerb(verb).label)
         entry["subject"] = f"“{title}”"
+        into = (a.detail or {}).get("into") if verb == ActivityVerb.NODE_MERGED else None
+        if isinstance(into, str) and into:
+            # issue 17: the merged node's link leads to its survivor (a 301); name it too
+            survivor = nodes.get((a.map_id, into))
+            entry["subject"] += f" into “{survivor[1] if survivor else into}”"
         if known is not None:
             entry["url"] = node_page_url(slug, a.node_key, kind)
             entry["hidden"] = known[2]  # shown to moderators only (the query left it out)
@@ -467,3 +481,20 @@ def _sentence(entry: dict[str, Any]) -> str:
         return "The top ten cruxes changed" + (f" ({'; '.join(parts)})" if parts else "")
     who = entry["actor"] or "Someone"
     return " ".join(p for p in (who, entry["action"], entry["subject"]) if p)
+
+
+_COMMENT_WORDS = {
+    "evidence_for": "posted evidence for",
+    "evidence_against": "posted evidence against",
+    "question": "asked a question about",
+}
+
+
+def _comment_words(a: Activity, subject: str) -> str:
+    """ "replied with evidence against the crux", "commented on the link", ...: the
+    comment's kind is what matters for a crux, so the entry says it."""
+    detail = a.detail or {}
+    words = _COMMENT_WORDS.get(detail.get("kind"), "commented on")
+    if detail.get("reply"):
+        words = "replied: " + words if words != "commented on" else "replied on"
+    return f"{words} {subject}"

@@ -17,6 +17,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Q
 
 from claims.access import map_role
+from claims.merged import LIVE, moved_check
 from claims.models import Edge, Map, Node
 from core.errors import NotFound, ValidationFailed
 from discussion.markdown import mentioned_keys, render_markdown
@@ -43,7 +44,7 @@ def target_node_get(*, map: Map, key: object, user: AbstractBaseUser | Anonymous
         node.hidden_at is not None and _viewer_role(user, map) not in MODERATOR_ROLES
     ):
         raise NotFound(f"no node '{key}' in map '{map.slug}'", fields={"key": ["unknown node"]})
-    return node
+    return moved_check(node)  # a merged node's thread lives on its survivor (issue 17)
 
 
 def target_edge_get(*, map: Map, key: object, user: AbstractBaseUser | AnonymousUser) -> Edge:
@@ -89,7 +90,7 @@ def _mentions(map: Map, bodies: list[str]) -> dict[str, str]:
     if not keys:
         return {}
     return dict(
-        Node.objects.filter(map=map, key__in=keys, hidden_at__isnull=True).values_list(
+        Node.objects.filter(LIVE, map=map, key__in=keys, hidden_at__isnull=True).values_list(
             "key", "title"
         )
     )

@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from claims.access import map_get_for_user
+from claims.merged import undoable_merge_ids
 from claims.models import ActivityVerb, Map, Node, Visibility
 from claims.views import page_context
 from core.errors import NotAuthenticated, ValidationFailed
@@ -50,6 +51,16 @@ def map_activity(request: HttpRequest, slug: str) -> HttpResponse:
         context["page"] = activity.activity_of_map(
             map=the_map, user=request.user, role=context["role"], filters=filters
         )
+        if context["can_edit"]:  # issue 17: "Undo" on merges that can still be undone
+            merges = [
+                e["detail"].get("merge")
+                for e in context["page"].entries
+                if e["verb"] == ActivityVerb.NODE_MERGED
+            ]
+            undoable = undoable_merge_ids(map=the_map, merge_ids=merges)
+            for e in context["page"].entries:
+                if e["verb"] == ActivityVerb.NODE_MERGED and e["detail"].get("merge") in undoable:
+                    e["undo_merge"] = e["detail"]["merge"]
     context.update(
         filters=filters,
         verbs=[(v, v.replace("_", " ")) for v in ActivityVerb.values],

@@ -8,6 +8,9 @@ from django.apps import apps
 
 from tests.factories import MapFactory, UserFactory
 
+# The browser fixtures, once for every directory (see the module).
+pytest_plugins = ["tests.browser_fixtures"]
+
 REPO = Path(__file__).resolve().parent.parent
 SEED_PATH = REPO / "fixtures" / "alignment.argmap.json"
 SHARED = REPO.parent / "shared"

@@ -20,6 +20,7 @@ from claims.services.membership import (
     map_steward_set,
     owner_account_ensure,
 )
+from claims.services.merge import node_merge, node_merge_preview, node_unmerge
 from claims.services.moderation import edge_revert, node_hide, node_restore, node_revert
 from claims.services.nodes import node_create, node_delete, node_update
 
@@ -45,8 +46,11 @@ __all__ = [
     "node_create",
     "node_delete",
     "node_hide",
+    "node_merge",
+    "node_merge_preview",
     "node_restore",
     "node_revert",
+    "node_unmerge",
     "node_update",
     "owner_account_ensure",
 ]

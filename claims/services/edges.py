@@ -19,6 +19,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
 
 from claims.edge_keys import default_edge_key
+from claims.merged import moved_check
 from claims.models import (
     ARGUMENT_KINDS,
     KEY_MAX_LENGTH,
@@ -384,6 +385,14 @@ def edge_create(
     if target_edge is not None:
         _hold(Edge, [target_edge.pk], "target_edge")
     _lock_map(map.pk)
+    # An end merged into another node (issue 17) while this waited for its row: a 409
+    # pointing at the survivor, never an edge on the tombstone.
+    ends_merged = Node.objects.filter(
+        pk__in=[source.pk] + ([target.pk] if target is not None else []),
+        merged_at__isnull=False,
+    ).first()
+    if ends_merged is not None:
+        moved_check(ends_merged, field="source" if ends_merged.pk == source.pk else "target")
     if target_edge is not None:
         # Read again under the map's lock: the edge may have gone (or changed kind) since.
         target_edge = Edge.objects.select_related("target").filter(pk=target_edge.pk).first()

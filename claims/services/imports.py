@@ -170,7 +170,8 @@ def map_import(
         _map_delete_in_bulk(existing)
 
     nodes, edges = doc["nodes"], doc["edges"]
-    kinds = Counter(n["kind"] for n in nodes)
+    # A merge's tombstone (issue 17) is not counted: the map's counts are its live nodes'.
+    kinds = Counter(n["kind"] for n in nodes if not n.get("merged_into"))
     # A new row (a replaced map was deleted above): its counts are the file's,
     # written with it, as the rows below are all or nothing with it.
     the_map = Map.objects.create(
@@ -180,7 +181,7 @@ def map_import(
         visibility=meta.get("visibility", "public"),
         contribution=contribution,
         owner=owner,
-        node_count=len(nodes),
+        node_count=sum(kinds.values()),
         frame_count=kinds[NodeKind.FRAME],
         crux_count=kinds[NodeKind.CRUX],
         edge_count=len(edges),
@@ -230,6 +231,12 @@ def map_import(
         progress=report,
     )
     node_ids = dict(Node.objects.filter(map_id=map_id).values_list("key", "id"))
+    # Tombstones of merges (issue 17) point at their survivors again.
+    for n in nodes:
+        if n.get("merged_into"):
+            Node.objects.filter(pk=node_ids[n["id"]]).update(
+                merged_into_id=node_ids[n["merged_into"]], merged_at=now
+            )
 
     rows_insert(
         Source,

@@ -27,6 +27,12 @@ logger = logging.getLogger(__name__)
 DESCRIPTION_MAX_LENGTH = 5000
 
 
+# The changes that alter which nodes a map has or what they say (MapChange.action):
+# votes, links and memberships do not; a node_update says itself (`wording`), since a
+# change of prior or category alone leaves the words as they were.
+WORDING_ACTION_PREFIXES = ("node_", "map_import")
+
+
 def map_graph_changed(
     *,
     map_id: int,
@@ -35,6 +41,7 @@ def map_graph_changed(
     user: AbstractBaseUser | None = None,
     nodes: Mapping[str, int] | None = None,
     edges: int = 0,
+    wording: bool | None = None,
 ) -> int:
     """Bump the map's graph_version, log the change, and schedule the ranking recompute.
 
@@ -82,7 +89,9 @@ def map_graph_changed(
             " VALUES (%s, %s, %s, %s, %s, %s)",
             [map_id, version, action, json.dumps(sorted(set(node_keys))), user_id, stamp],
         )
-    transaction.on_commit(lambda: hooks.graph_changed(map_id))
+    if wording is None:
+        wording = action.startswith(WORDING_ACTION_PREFIXES)
+    transaction.on_commit(lambda: hooks.graph_changed(map_id, wording=wording))
     return version
 
 

@@ -209,7 +209,11 @@ def node_update(
         return node
     node.save()
     version = map_graph_changed(
-        map_id=node.map_id, action="node_update", node_keys=[node.key], user=edited_by
+        map_id=node.map_id,
+        action="node_update",
+        node_keys=[node.key],
+        user=edited_by,
+        wording=bool({"title", "text"} & set(changed)),
     )
     activity_record(
         map_id=node.map_id,

@@ -8,7 +8,7 @@ import pytest
 
 from claims.models import ActivityVerb
 from tests.activity.conftest import added, record
-from tests.e2e.conftest import browser, csp_violations, page  # noqa: F401 - fixtures
+from tests.e2e.conftest import csp_violations
 from tests.factories import MapFactory, NodeFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]

@@ -5,7 +5,6 @@ from rest_framework.test import APIClient
 
 from claims.models import MapMember
 from claims.services import map_create, node_create
-from tests.e2e.conftest import browser, page  # noqa: F401 (test_browser.py's fixtures)
 from tests.factories import UserFactory
 
 ROLES = ["anonymous", "outsider", "requester", "voter", "editor", "owner"]

@@ -157,6 +157,9 @@ def check_graph(doc: dict, skip: set[str], problems: Problems) -> None:
         names = [name(node) for node in cycle]
         problems.add(("edges", edge_index), f"subframe_of cycle {_short_path(names, 'frames')}")
 
+    if v2 and known:
+        _check_merged(nodes, kinds, edges, votes, problems)
+
     if v2 and isinstance(edges, list):
         _check_groups(edges, problems)
         _check_undercuts(edges, undercuts, ids, kinds if known else None, problems)
@@ -202,6 +205,51 @@ def check_graph(doc: dict, skip: set[str], problems: Problems) -> None:
                 )
             else:
                 seen_edge_votes[key] = i
+
+
+def _check_merged(
+    nodes: list, kinds: dict[str, Any], edges: Any, votes: Any, problems: Problems
+) -> None:
+    """A merged node (a tombstone, issue 17) names a node of the map, not itself nor
+    a chain back to itself, and has no edges or votes: they moved to the survivor."""
+    into: dict[str, tuple[str, int]] = {}
+    for i, node in enumerate(nodes):
+        if not isinstance(node, dict) or not isinstance(node.get("merged_into"), str):
+            continue
+        node_id, target = node.get("id"), node["merged_into"]
+        if target not in kinds:
+            problems.add(("nodes", i, "merged_into"), f"unknown node {show(target)}")
+        elif target == node_id:
+            problems.add(("nodes", i, "merged_into"), "a node cannot be merged into itself")
+        elif isinstance(node_id, str):
+            into[node_id] = (target, i)
+    for start, (_, i) in into.items():
+        seen, at = {start}, start
+        while at in into:
+            at = into[at][0]
+            if at in seen:
+                problems.add(("nodes", i, "merged_into"), f"merged_into cycle through {show(at)}")
+                break
+            seen.add(at)
+    if not into:
+        return
+    for i, edge in enumerate(edges if isinstance(edges, list) else ()):
+        if not isinstance(edge, dict):
+            continue
+        for end in ("source", "target"):
+            if edge.get(end) in into:
+                problems.add(
+                    ("edges", i, end),
+                    f"{show(edge[end])} was merged into {show(into[edge[end]][0])}: "
+                    "a merged node has no edges",
+                )
+    for i, vote in enumerate(votes if isinstance(votes, list) else ()):
+        if isinstance(vote, dict) and vote.get("node") in into:
+            problems.add(
+                ("votes", i, "node"),
+                f"{show(vote['node'])} was merged into {show(into[vote['node']][0])}: "
+                "a merged node has no votes",
+            )
 
 
 def _check_edge_id(edge: dict, i: int, ids: dict[str, int], problems: Problems) -> None:
@@ -494,6 +542,7 @@ def normal_node(node: Mapping[str, Any]) -> dict:
         "prior": float(node.get("prior", DEFAULT_PRIOR)),
         "sources": [normal_source(s) for s in node.get("sources", ())],
         **_moderation(node),
+        **({"merged_into": node["merged_into"]} if node.get("merged_into") else {}),
     }
 
 

@@ -67,12 +67,17 @@ def _dump_node(node: dict) -> str:
         hidden_lines = '      "hidden": true,\n'
         if "hidden_reason" in node:
             hidden_lines += f'      "hidden_reason": {_encode_string(node["hidden_reason"])},\n'
+    # A tombstone's survivor (issue 17), between "kind" and "prior" in sort_keys order.
+    merged_line = ""
+    if node.get("merged_into"):
+        merged_line = f'      "merged_into": {_encode_string(node["merged_into"])},\n'
     return (
         "    {\n"
         f"{category_line}"
         f"{hidden_lines}"
         f'      "id": {_encode_string(node["id"])},\n'
         f'      "kind": {_encode_string(node["kind"])},\n'
+        f"{merged_line}"
         f'      "prior": {_number(node["prior"])},\n'
         f'      "sources": {sources_text},\n'
         f'      "text": {_encode_string(node["text"])},\n'
