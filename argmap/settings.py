@@ -197,6 +197,18 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # is down; the sweep repairs what could not be enqueued.
 CELERY_TASK_PUBLISH_RETRY = False
 RANKING_SWEEP_SECONDS = env_int("RANKING_SWEEP_SECONDS", 30)
+# Two queues, so that an edit's ranking never waits behind a slow background job: the
+# default queue ("celery") carries the ranking runs, their sweeps and prunes; the
+# background queue the schools of thought (~2 s on a 10k map with many voters) and the
+# duplicate search. Deployments run a worker for each (docker-compose.yml, scripts/run.sh);
+# a single worker may consume both (`-Q celery,background`).
+RANKING_QUEUE = "celery"
+BACKGROUND_QUEUE = "background"
+CELERY_TASK_DEFAULT_QUEUE = RANKING_QUEUE
+CELERY_TASK_ROUTES = {
+    "cruxes.tasks.recompute_schools": {"queue": BACKGROUND_QUEUE},
+    "claims.tasks.duplicates_refresh": {"queue": BACKGROUND_QUEUE},
+}
 # Debounce of recomputes in the worker (no waiting when tasks run in-process,
 # where the wait would hold up the web request).
 RANKING_DEBOUNCE_MS = env_int("RANKING_DEBOUNCE_MS", 150 if REDIS_URL else 0)

@@ -4,7 +4,8 @@
                                   [--burst-seconds 2] [--endpoint-repeat 30]
 
 Imports the synthetic map into the benchmark database (see bench/common.py), ranks it
-once, starts a worker subprocess (tests/worker.py, with DEBUG off) and then, through
+once, starts two worker subprocesses as a deployment runs them (tests/worker.py, with
+DEBUG off: one for the ranking queue, one for the background queue) and then, through
 the REST API (Django's test client, in this process):
 
 1. --edits single edits, one at a time: a vote (PUT .../nodes/K/vote/) or, every
@@ -247,7 +248,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# edit → fresh ranking, {args.nodes:,} nodes (seed {args.seed})\n", flush=True)
     print(common.machine(), flush=True)
     the_map, owner = fresh_map(args.nodes, args.seed)
-    with celery_worker(env={"DEBUG": "0"}):
+    # As deployed (docker-compose.yml, scripts/run.sh): one worker for the ranking queue
+    # and one for the background queue (schools, duplicates), so that no edit's ranking
+    # waits behind a schools run.
+    with (
+        celery_worker(env={"DEBUG": "0"}, queues=(settings.RANKING_QUEUE,)),
+        celery_worker(env={"DEBUG": "0"}, queues=(settings.BACKGROUND_QUEUE,), purge=False),
+    ):
         latencies = single_edits(the_map, owner, args.edits, rng) if args.edits else []
         result = (
             burst(the_map, args.burst, args.burst_seconds, rng, args.burst_via, args.burst_threads)

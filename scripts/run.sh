@@ -24,11 +24,16 @@ $PY manage.py migrate --noinput
 $PY manage.py import_map fixtures/alignment.argmap.json --if-absent \
   --owner "${ARGMAP_OWNER:-steward}" --contribution open
 if [[ -n "${REDIS_URL:-}" ]]; then
-  # A real worker (with the beat sweep embedded) for as long as the server runs.
+  # Real workers for as long as the server runs: one for the ranking queue (with the
+  # beat sweep embedded) and one for the background queue (schools of thought,
+  # duplicates), so that an edit's ranking never waits behind a background job.
   .venv/bin/celery -A argmap worker --beat --loglevel=INFO --concurrency=2 \
-    --schedule="$DATA/celerybeat-schedule" &
+    -Q celery -n "ranking-$$@%h" --schedule="$DATA/celerybeat-schedule" &
   worker=$!
-  trap 'kill $worker 2>/dev/null || true' EXIT
+  .venv/bin/celery -A argmap worker --loglevel=INFO --concurrency=1 \
+    -Q background -n "background-$$@%h" &
+  background=$!
+  trap 'kill $worker $background 2>/dev/null || true' EXIT
 fi
 if [[ -z "${DATABASE_URL:-}" ]]; then
   # `make run` is the development server on purpose: no banner saying so.

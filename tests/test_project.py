@@ -6,6 +6,7 @@ import sys
 
 import pytest
 import yaml
+from django.conf import settings
 
 from tests.conftest import REPO
 
@@ -120,8 +121,18 @@ def test_docker_compose_defines_the_whole_stack():
     assert {"web", "worker", "beat", "postgres", "redis"} <= set(compose["services"])
     assert "celery -A argmap worker" in compose["services"]["worker"]["command"]
     assert "celery -A argmap beat" in compose["services"]["beat"]["command"]
+    # Every queue has a worker, and the ranking's shares its worker with no background job.
+    consumed = {
+        name: service["command"].split("-Q ", 1)[1].split()[0].split(",")
+        for name, service in compose["services"].items()
+        if "celery -A argmap worker" in str(service.get("command"))
+    }
+    assert consumed == {"worker": ["celery"], "worker-background": ["background"]}
+    assert settings.RANKING_QUEUE == "celery" and settings.BACKGROUND_QUEUE == "background"
+    # The web server seeds the map as `make run` does: open, with its steward.
+    assert "--owner steward --contribution open" in compose["services"]["web"]["command"]
     # Production settings refuse to start without both (DEBUG may be turned off).
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "worker-background", "beat"):
         environment = compose["services"][name]["environment"]
         assert environment["DATABASE_URL"] and environment["REDIS_URL"], name
 

@@ -37,8 +37,13 @@ def celery_worker(
     env: dict[str, str] | None = None,
     purge: bool = True,
     log_dir: Path | None = None,
+    queues: tuple[str, ...] | None = None,
 ) -> Iterator[subprocess.Popen]:
-    """A worker subprocess (solo pool) that is ready when this yields; stopped after."""
+    """A worker subprocess (solo pool) that is ready when this yields; stopped after.
+
+    It consumes both queues (the ranking's and the background one) unless `queues`
+    names which, as a deployment's dedicated workers do.
+    """
     assert connection.vendor == "postgresql", "worker tests need PostgreSQL"
     if purge:
         purge_broker()
@@ -65,6 +70,8 @@ def celery_worker(
         "--without-gossip",
         "--without-mingle",
         "--without-heartbeat",
+        "-Q",
+        ",".join(queues or (settings.RANKING_QUEUE, settings.BACKGROUND_QUEUE)),
         "-n",
         f"{name}@%h",
     ]

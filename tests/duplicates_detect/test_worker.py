@@ -63,11 +63,15 @@ def test_a_burst_of_edits_sends_one_message(owner, editor, voter):
 
     the_map = build(owner, editor, voter, slug="burst")
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    broker.delete("celery")
+    broker.delete(settings.BACKGROUND_QUEUE)
     from claims.tasks import duplicates_pending_key
 
     broker.delete(duplicates_pending_key(the_map.pk))
     for i in range(5):
         node_create(map=the_map, kind="crux", key=f"b{i}", title=f"Burst {i}", created_by=owner)
-    sent = [m for m in broker.lrange("celery", 0, -1) if b"claims.tasks.duplicates_refresh" in m]
+    sent = [
+        m
+        for m in broker.lrange(settings.BACKGROUND_QUEUE, 0, -1)
+        if b"claims.tasks.duplicates_refresh" in m
+    ]
     assert len(sent) == 1

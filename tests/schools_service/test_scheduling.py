@@ -24,8 +24,9 @@ def broker():
 
 
 def queued(client) -> list[bytes]:
-    """The messages waiting in the default queue (delayed ones wait unacked elsewhere)."""
-    return client.lrange("celery", 0, -1)
+    """The messages waiting in the background queue, where the schools runs go (delayed
+    ones wait unacked elsewhere)."""
+    return client.lrange(settings.BACKGROUND_QUEUE, 0, -1)
 
 
 def test_a_quiet_map_is_sent_at_once_and_a_busy_one_once_more_at_the_intervals_end(broker):
