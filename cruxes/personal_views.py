@@ -8,11 +8,13 @@ sections 16-17).
   the cruxes whose resolution would most reduce the disagreement between two views on the
   frames they disagree on.
 
-Speed (300 ms on the 10k map): the engine's inputs and the rankings they give are kept
-in this process per graph version (the version changes with every vote and edit, so an
-entry is never stale, only unused); each side's ranking is one engine run, reused by the
-person's view and by every double crux they take part in. The finished answers go to the
-cache backend per (map, version, sides) for CACHE_SECONDS.
+Speed (300 ms on the 10k map): the map compiled for the engine comes from the ranking
+worker (cruxes.engine_cache: it leaves its compiled graph after every run), so a cold
+answer is the sides' engine runs, not a read of the whole map. The compiled graph and the
+rankings it gives are kept in this process per graph version (the version changes with
+every vote and edit, so an entry is never stale, only unused); each side's ranking is one
+engine run, reused by the person's view and by every double crux they take part in. The
+finished answers go to the cache backend per (map, version, sides) for CACHE_SECONDS.
 
 Privacy: a side's own credences are shown only to themselves or by their consent (the
 callers check ``cruxes.sharing.may_see_credences`` before asking); where a side did not
@@ -36,6 +38,7 @@ from django.urls import reverse
 from claims.models import Map, Node, NodeKind
 from core.errors import NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
 from cruxes import ranking
+from cruxes.engine_cache import compiled_map_get, compiled_map_put
 from cruxes.models import SchoolsRun, Vote
 from cruxes.privacy import privacy_floor, statistics_withheld
 from cruxes.ranking.double_crux import DoubleCruxResult, compare
@@ -85,32 +88,39 @@ def forget_local() -> None:
 @dataclass(frozen=True, slots=True)
 class _Graph:
     version: int
-    nodes: list
-    edges: list
+    compiled: ranking.Graph
     known: frozenset[str]
     frames: dict[str, str]  # frame key -> title
 
 
 def _graph(the_map: Map) -> _Graph:
-    """The map's engine inputs at its current version (one consistent snapshot)."""
-
-    def load() -> _Graph:
-        version, nodes, edges = ranking_snapshot(the_map.pk)
-        frames = dict(
-            Node.objects.filter(map_id=the_map.pk, kind=NodeKind.FRAME).values_list("key", "title")
-        )
-        return _Graph(version, nodes, edges, frozenset(n.key for n in nodes), frames)
-
+    """The map compiled for the engine at its current version: the ranking worker's copy
+    (cruxes.engine_cache) when it has reached this version, else read from the database
+    (one consistent snapshot) and left there for the other web processes."""
     version = Map.objects.filter(pk=the_map.pk).values_list("graph_version", flat=True).first()
     if version is None:
         raise NotFound(f"no map '{the_map.slug}'")
+
+    def load() -> _Graph:
+        shared = compiled_map_get(map_id=the_map.pk, version=version)
+        if shared is not None:
+            at, compiled = shared.version, shared.graph
+        else:
+            at, nodes, edges = ranking_snapshot(the_map.pk)
+            compiled = ranking.compile_graph(nodes, edges)
+            compiled_map_put(map_id=the_map.pk, version=at, graph=compiled)
+        frames = dict(
+            Node.objects.filter(map_id=the_map.pk, kind=NodeKind.FRAME).values_list("key", "title")
+        )
+        return _Graph(at, compiled, frozenset(compiled.keys), frames)
+
     graph = _remembered(("graph", the_map.pk, version), load)
     return graph  # type: ignore[return-value]
 
 
 def _community(graph: _Graph, map_id: int) -> ranking.RankingResult:
     return _remembered(  # type: ignore[return-value]
-        ("community", map_id, graph.version), lambda: ranking.rank(graph.nodes, graph.edges)
+        ("community", map_id, graph.version), lambda: ranking.rank_graph(graph.compiled)
     )
 
 
@@ -123,7 +133,7 @@ def _side_run(
         return _community(graph, map_id)
     return _remembered(  # type: ignore[return-value]
         ("side", map_id, graph.version, *side),
-        lambda: ranking.rank(graph.nodes, graph.edges, credences=given),
+        lambda: ranking.rank_graph(graph.compiled, credences=given),
     )
 
 

@@ -17,6 +17,7 @@ from core.errors import Conflict, NotFound, ValidationFailed
 from core.validation import check_probability
 from cruxes import ranking
 from cruxes.activity import ranking_top_ten_changed
+from cruxes.engine_cache import compiled_map_put
 from cruxes.models import (
     STRENGTH_MAX,
     STRENGTH_MIN,
@@ -509,7 +510,8 @@ def ranking_compute(*, map_id: int) -> RankingRun | None:
         latest = _latest_version(map_id)
         if latest is not None and latest >= version:
             return None
-        result = ranking.rank(nodes, edges, min_delta=STORED_MIN_DELTA)
+        graph = ranking.compile_graph(nodes, edges)
+        result = ranking.rank_graph(graph, min_delta=STORED_MIN_DELTA)
     except (NotFound, DatabaseError):
         raise  # a deleted map or an unreachable database: not the map's fault
     except Exception:
@@ -525,6 +527,9 @@ def ranking_compute(*, map_id: int) -> RankingRun | None:
     run = ranking_store(map_id=map_id, version=version, result=result, duration_ms=duration_ms)
     if run is not None:
         _ranking_render_ahead(map_id, run, result)
+        # After the run is served: the web processes' personal views and double cruxes
+        # at this version start from the compiled graph instead of the database.
+        compiled_map_put(map_id=map_id, version=version, graph=graph)  # never raises
         try:
             # After the run is served: the activity entry must not delay freshness,
             # and a failure to log it must not fail a run that is already stored.

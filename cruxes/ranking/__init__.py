@@ -3,6 +3,8 @@
 See docs/RANKING.md for the formulas. Public API::
 
     rank(nodes, edges, method="fast" | "reference") -> RankingResult
+    compile_graph(nodes, edges) -> Graph; rank_graph(graph, ...) -> RankingResult
+        (the same as rank, for several views of one map compiled once)
     inputs_from_argmap(doc) -> (list[NodeInput], list[EdgeInput])
     pooled_strength(strengths, weights, author_weight) -> float (an edge's pooled strength)
     rank(..., credences={key: credence}) -> one person's or group's view of the map
@@ -21,7 +23,8 @@ from typing import TYPE_CHECKING
 from .argmap import inputs_from_argmap
 from .credence import pooled_strength
 from .double_crux import DoubleCrux, DoubleCruxResult, double_crux
-from .engine import ENGINE_VERSION, METHODS, rank
+from .engine import ENGINE_VERSION, METHODS, compile_graph, rank, rank_graph
+from .model import Graph
 from .personal import Differences, PersonalView, differences, personal_view
 from .types import (
     EDGE_KINDS,
@@ -54,6 +57,7 @@ __all__ = [
     "ENGINE_VERSION",
     "METHODS",
     "NODE_KINDS",
+    "Graph",
     "CruxFrameScore",
     "CruxResult",
     "Differences",
@@ -72,6 +76,8 @@ __all__ = [
     "inputs_from_argmap",
     "personal_view",
     "pooled_strength",
+    "compile_graph",
     "rank",
+    "rank_graph",
     "separating_cruxes",
 ]

@@ -374,6 +374,18 @@ def _reference_routes(g: Graph, a: np.ndarray) -> Routes:
     return routes
 
 
+def compile_graph(nodes: Iterable[NodeInput], edges: Iterable[EdgeInput]) -> Graph:
+    """The map in the engine's validated, indexed form: what ``rank`` builds first.
+
+    Built once, it ranks any number of views of the same map (``rank_graph`` with other
+    ``credences``) without reading and validating the records again (about a third of a
+    run on a 10k-node map). Plain numpy arrays and a list of keys: it pickles small and
+    fast. Read-only: no run writes to it.
+    """
+    with gc_paused():
+        return build_graph(nodes, edges)
+
+
 def rank(
     nodes: Iterable[NodeInput],
     edges: Iterable[EdgeInput],
@@ -393,15 +405,33 @@ def rank(
     person's or one group's view of the map (docs/RANKING.md, section 16). None or empty:
     the community's ranking, bit for bit.
     """
+    _check_options(method, min_delta)
+    with gc_paused():
+        return rank_graph(
+            build_graph(nodes, edges), method=method, min_delta=min_delta, credences=credences
+        )
+
+
+def rank_graph(
+    g: Graph,
+    *,
+    method: str = "fast",
+    min_delta: float = 0.0,
+    credences: Mapping[str, float] | None = None,
+) -> RankingResult:
+    """``rank`` of a map already compiled (``compile_graph``); the same result."""
+    _check_options(method, min_delta)
+    with gc_paused():
+        given = given_credences(g.keys, credences)
+        comp = _fast(g, float(min_delta), given) if method == "fast" else _reference(g, given)
+        return _assemble(g, comp, method, float(min_delta))
+
+
+def _check_options(method: str, min_delta: float) -> None:
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     if not min_delta >= 0.0:
         raise ValueError("min_delta must be >= 0")
-    with gc_paused():
-        g = build_graph(nodes, edges)
-        given = given_credences(g.keys, credences)
-        comp = _fast(g, float(min_delta), given) if method == "fast" else _reference(g, given)
-        return _assemble(g, comp, method, float(min_delta))
 
 
 def _assemble(g: Graph, comp: _Computed, method: str, min_delta: float) -> RankingResult:
