@@ -103,3 +103,28 @@ def test_a_voter_sees_the_two_schools_and_their_own_dot(live_server, schools_map
     assert abs(seen["fill_width"] - seen["bar_width"] * share / 100) < 1.5
     assert seen["dot_colour"] == "rgb(0, 114, 178)"
     assert seen["violations"] == [] and seen["console"] == [] and seen["errors"] == []
+
+
+def test_the_section_updates_itself_when_the_worker_has_found_the_schools(live_server, page):
+    """Opened before any schools run, the section says so, then shows the two schools
+    once they are computed, without a reload."""
+    purge_broker()
+    the_map = MapFactory(slug="schools-later", title="Schools later", owner=UserFactory())
+    cast_votes(the_map, build_camp_map(the_map), camps(0), prefix="late")
+    page.goto(f"{live_server.url}/maps/{the_map.slug}/")
+    section = page.locator("[data-testid=schools]")
+    section.wait_for()
+    assert section.get_attribute("data-state") == "pending"
+    assert "not been worked out yet" in section.inner_text()
+    schools_compute(map_id=the_map.pk)  # what the background worker does
+    page.locator("[data-testid=schools][data-state=schools]").wait_for(timeout=15_000)
+    assert page.locator("[data-testid=school-A]").is_visible()
+    assert page.locator("[data-testid=school-B]").is_visible()
+    assert page.locator("[data-testid=schools]").count() == 1
+    # Up to date now: the section no longer polls.
+    assert page.locator("[data-testid=schools]").get_attribute("hx-trigger") is None
+    # Anyone may see what divides the two schools: the link opens their double crux.
+    page.locator("[data-testid=school-A] [data-testid=double-crux-schools]").click()
+    page.wait_for_url(re.compile(r"/double-crux/\?group=\d+&against=\d+$"))
+    assert " against " in page.locator("[data-testid=double-crux-heading]").inner_text()
+    purge_broker()
