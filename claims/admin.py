@@ -194,6 +194,10 @@ class NodeAdmin(ServiceDeleteMixin, ViewOnlyAdmin):
     delete_order = ("map_id", "pk")
 
     def has_delete_permission(self, request, obj=None) -> bool:
+        # A merge's tombstone keeps what its undo restores: it goes only with its map
+        # (a bulk delete that includes one is refused whole, as Django does).
+        if obj is not None and obj.merged_at is not None:
+            return False
         return admin.ModelAdmin.has_delete_permission(self, request, obj)
 
     def delete_with_service(self, request, obj) -> None:

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from claims.access import Need, map_check, map_role
+from claims.merged import moved_check
 from claims.models import ActivityVerb, Edge, Map, Node
 from claims.services import activity_record
 from core.errors import (
@@ -86,6 +87,15 @@ def comment_create(
     map_check(user=author, map=map, need=Need.VOTE)
     body = _check_body(body)
     kind = _check_kind(kind)
+    # The target's row first, then the parent's: the order a merge takes them (the nodes,
+    # then their comments), so that a reply and a merge never wait for each other in a
+    # cycle. Locked and read again, a merge or hide of the node in flight is seen before
+    # the comment is written (a comment committed after the merge moved the node's
+    # thread would be left on the tombstone).
+    locked_node, locked_edge = _target_locked(
+        node if node is not None or edge is not None or parent is None else parent.node,
+        edge if node is not None or edge is not None or parent is None else parent.edge,
+    )
     depth = 0
     if parent is not None:
         # Locked: a delete or hide of the parent in flight is seen before replying.
@@ -116,6 +126,18 @@ def comment_create(
         if node is None and edge is None:  # (one named was checked to be the parent's)
             node = parent.node if parent.node_id else None
             edge = parent.edge if parent.edge_id else None
+        if (parent.node_id, parent.edge_id) != (
+            getattr(locked_node, "pk", None),
+            getattr(locked_edge, "pk", None),
+        ):
+            raise Conflict(
+                "that thread moved (its node was merged) while you wrote: reload and reply again",
+                fields={"parent": ["moved"]},
+            )
+    if node is not None and locked_node is not None:
+        node = locked_node
+    if edge is not None and locked_edge is not None:
+        edge = locked_edge
     if (node is None) == (edge is None):
         raise ValidationFailed(
             "a comment is on exactly one node or one edge",
@@ -152,6 +174,25 @@ def comment_create(
         detail={"kind": kind, "reply": parent is not None},
     )
     return comment
+
+
+def _target_locked(node: Node | None, edge: Edge | None) -> tuple[Node | None, Edge | None]:
+    """The comment's node or edge row, locked against a merge (which takes them FOR UPDATE)
+    and read again: 409 pointing to the survivor for a merged node, 404 for one deleted."""
+    if node is not None:
+        locked = Node.objects.select_for_update(no_key=True).filter(pk=node.pk).first()
+        if locked is None:
+            raise NotFound(f"no node '{node.key}' in this map", fields={"target": ["unknown"]})
+        return moved_check(locked, field="target"), None
+    if edge is not None:
+        locked_edge = Edge.objects.select_for_update(no_key=True).filter(pk=edge.pk).first()
+        if locked_edge is None:
+            raise NotFound(
+                "that argument no longer exists (deleted, or merged into another)",
+                fields={"target": ["unknown"]},
+            )
+        return None, locked_edge
+    return None, None
 
 
 def _locked(comment: Comment) -> Comment:

@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.text import slugify
 
+from claims.merged import moved_check
 from claims.models import (
     KEY_MAX_LENGTH,
     QUOTE_MAX_LENGTH,
@@ -230,6 +231,13 @@ def node_update(
 @transaction.atomic
 def node_delete(*, node: Node, user: AbstractBaseUser | None = None) -> None:
     map_id, key, kind, title = node.map_id, node.key, node.kind, node.title
+    # The node's row before the edges the DELETE cascades to: the order a merge locks
+    # them (nodes, then their edges), so that a delete and a merge of the same node
+    # queue up instead of deadlocking. Read again under the lock: a node merged
+    # meanwhile is refused with a pointer to its survivor.
+    locked = Node.objects.select_for_update().filter(pk=node.pk).first()
+    if locked is not None:
+        moved_check(locked)
     # The map's counts move by the rows this DELETE removed (the node and the
     # edges it cascades to), not by a count taken before it: when two requests
     # delete the same node at once, the second removes nothing and must not

@@ -110,6 +110,25 @@ def test_deleting_selected_nodes_in_the_admin_deletes_each_through_node_delete(
     assert queued(broker) == [the_map.pk]  # one message while one is pending
 
 
+def test_a_merged_nodes_tombstone_is_not_deleted_in_the_admin(graph, admin_client, owner):
+    """The tombstone keeps what the merge's undo restores: no delete page, and a bulk
+    delete that includes it is refused whole."""
+    from claims.services import node_merge
+
+    the_map, nodes = graph
+    node_merge(merged=nodes["crux-a"], survivor=nodes["crux-b"], by=owner)
+    assert delete_one(admin_client, "claims/node", nodes["crux-a"].pk).status_code == 403
+    response = delete_selected(
+        admin_client, "claims/node", [nodes["crux-a"].pk, nodes["crux-c"].pk]
+    )
+    assert response.status_code == 403
+    assert Node.objects.filter(pk=nodes["crux-a"].pk, merged_at__isnull=False).exists()
+    assert Node.objects.filter(pk=nodes["crux-c"].pk).exists()
+    # The live node alone is deleted as before.
+    assert delete_one(admin_client, "claims/node", nodes["crux-c"].pk).status_code == 302
+    assert not Node.objects.filter(pk=nodes["crux-c"].pk).exists()
+
+
 def test_deleting_an_edge_in_the_admin_goes_through_edge_delete(
     graph, admin_client, broker, django_capture_on_commit_callbacks
 ):

@@ -135,3 +135,75 @@ def test_links_arriving_during_a_merge_never_reach_the_tombstone(owner, monkeypa
     assert unexpected(results, Conflict, Moved) == []
     assert isinstance(results[0], NodeMerge)
     assert not Edge.objects.filter(target__merged_at__isnull=False).exists()
+
+
+def test_comments_arriving_during_a_merge_never_stay_on_the_tombstone(owner, monkeypatch):
+    """Comments and replies on the merged node, written while its merge runs: each is
+    either moved with the thread (written before) or refused with a 409 naming the
+    survivor (after); none is left on the tombstone, and no thread deadlocks."""
+    import time
+
+    from claims.services import merge as merge_service
+    from discussion.models import Comment
+    from discussion.services import comment_create
+
+    dups = build(owner)
+    parent = Comment.objects.filter(node=dups.dup, parent__isnull=True).first()
+    assert parent is not None
+    real_plan = merge_service._plan
+
+    def slow_plan(merged, survivor):
+        time.sleep(0.5)
+        return real_plan(merged, survivor)
+
+    monkeypatch.setattr(merge_service, "_plan", slow_plan)
+
+    def work(i: int):
+        if i == 0:
+            return node_merge(merged=dups.dup, survivor=dups.keep, by=owner)
+        time.sleep(0.2)  # the merge holds the nodes' locks by now
+        return comment_create(
+            map=dups.map,
+            author=owner,
+            body=f"Written during the merge ({i})",
+            node=None if i % 2 else dups.dup,  # a stale instance, read before the merge
+            parent=parent if i % 2 else None,
+        )
+
+    results = run_together(5, work)
+    assert unexpected(results, Moved) == []
+    assert isinstance(results[0], NodeMerge)
+    assert all(isinstance(r, Moved) and r.new_key == "keep" for r in results[1:])
+    assert not Comment.objects.filter(node__merged_at__isnull=False).exists()
+    assert not Comment.objects.filter(body__startswith="Written during").exists()
+
+
+def test_a_delete_racing_a_merge_of_the_same_node_waits_instead_of_deadlocking(owner, monkeypatch):
+    """The delete locks the node before its edges, as the merge does: one waits for the
+    other. Merge first: the delete is refused with a 409 naming the survivor."""
+    import time
+
+    from claims.services import merge as merge_service
+    from claims.services import node_delete
+
+    dups = build(owner)
+    real_plan = merge_service._plan
+
+    def slow_plan(merged, survivor):
+        time.sleep(0.5)
+        return real_plan(merged, survivor)
+
+    monkeypatch.setattr(merge_service, "_plan", slow_plan)
+
+    def work(i: int):
+        if i == 0:
+            return node_merge(merged=dups.dup, survivor=dups.keep, by=owner)
+        time.sleep(0.2)
+        return node_delete(node=dups.dup, user=owner)
+
+    results = run_together(2, work)
+    assert unexpected(results, Moved) == []
+    assert isinstance(results[0], NodeMerge)
+    assert isinstance(results[1], Moved) and results[1].new_key == "keep"
+    assert Node.objects.filter(pk=dups.dup.pk, merged_at__isnull=False).exists()
+    consistent(dups.map)
