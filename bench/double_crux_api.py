@@ -164,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     the_map = ensure_map(args.nodes, args.seed)
     ann, _ = heavy_voters(the_map, args.seed)
     first = top_voters(the_map)[0]
+    common.analyze_tables()
     left_by_run = after_a_run(the_map)
     client = Client()
     client.force_login(ann)

@@ -63,6 +63,7 @@ def fresh_map(nodes: int, seed: int) -> tuple[object, object]:
     owner = get_user_model().objects.create_user(username="bench-owner", password=None)
     the_map = Map.objects.get(slug=f"synthetic-{nodes}-{seed}")
     Map.objects.filter(pk=the_map.pk).update(owner=owner)
+    common.analyze_tables()
     ranking_refresh(map_id=the_map.pk)
     return Map.objects.get(pk=the_map.pk), owner
 

@@ -37,13 +37,12 @@ from django.urls import reverse
 
 from claims.models import Map, Node, NodeKind
 from core.errors import NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
-from cruxes import ranking
-from cruxes.engine_cache import compiled_map_get, compiled_map_put
+from cruxes import engine_cache, ranking
+from cruxes.engine_cache import compiled_map_read
 from cruxes.models import SchoolsRun, Vote
 from cruxes.privacy import privacy_floor, statistics_withheld
 from cruxes.ranking.double_crux import DoubleCruxResult, compare
 from cruxes.ranking.personal import differences
-from cruxes.services import ranking_snapshot
 from cruxes.sharing import may_see_credences
 
 #: How long a finished answer stays in the cache backend (its key holds the graph
@@ -80,9 +79,11 @@ def _remembered(key: tuple, compute: Callable[[], object]) -> object:
 
 
 def forget_local() -> None:
-    """Empty this process's rankings (tests and the benchmark's cold runs)."""
+    """Empty this process's rankings and compiled maps (tests and the benchmark's cold
+    runs)."""
     with _local_lock:
         _local.clear()
+    engine_cache.forget_local()
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,25 +95,20 @@ class _Graph:
 
 
 def _graph(the_map: Map) -> _Graph:
-    """The map compiled for the engine at its current version: the ranking worker's copy
-    (cruxes.engine_cache) when it has reached this version, else read from the database
-    (one consistent snapshot) and left there for the other web processes."""
+    """The map compiled for the engine at its current version (cruxes.engine_cache: the
+    ranking worker's copy, brought up to date by the votes since when it is older)."""
     version = Map.objects.filter(pk=the_map.pk).values_list("graph_version", flat=True).first()
     if version is None:
         raise NotFound(f"no map '{the_map.slug}'")
 
     def load() -> _Graph:
-        shared = compiled_map_get(map_id=the_map.pk, version=version)
-        if shared is not None:
-            at, compiled = shared.version, shared.graph
-        else:
-            at, nodes, edges = ranking_snapshot(the_map.pk)
-            compiled = ranking.compile_graph(nodes, edges)
-            compiled_map_put(map_id=the_map.pk, version=at, graph=compiled)
+        # What it compiles is left for the other web processes too (the worker leaves
+        # its own after each run).
+        compiled = compiled_map_read(map_id=the_map.pk, share=True)
         frames = dict(
             Node.objects.filter(map_id=the_map.pk, kind=NodeKind.FRAME).values_list("key", "title")
         )
-        return _Graph(at, compiled, frozenset(compiled.keys), frames)
+        return _Graph(compiled.version, compiled.graph, frozenset(compiled.graph.keys), frames)
 
     graph = _remembered(("graph", the_map.pk, version), load)
     return graph  # type: ignore[return-value]

@@ -15,12 +15,14 @@ from cruxes import ranking
 from cruxes.models import CruxScore, EdgeVote, RankingRun, RunStatus, Vote
 from cruxes.privacy import privacy_floor, statistics_withheld
 from cruxes.ranking.types import gc_paused
-from cruxes.standing import map_standing
+from cruxes.standing import Standing, map_standing
 
 logger = logging.getLogger(__name__)
 
 
-def ranking_inputs(*, map_id: int) -> tuple[list["ranking.NodeInput"], list["ranking.EdgeInput"]]:
+def ranking_inputs(
+    *, map_id: int, standing: Standing | None = None
+) -> tuple[list["ranking.NodeInput"], list["ranking.EdgeInput"]]:
     """The engine's input for a map: nodes with their voters' credences and the
     weights of those votes (each voter's standing on the map, cruxes.standing), and edges
     with their key, group, attacked edge (undercuts), author's weight and their voters'
@@ -34,8 +36,10 @@ def ranking_inputs(*, map_id: int) -> tuple[list["ranking.NodeInput"], list["ran
     """
     node_table, edge_table = Node._meta.db_table, Edge._meta.db_table
     vote_table, edge_vote_table = Vote._meta.db_table, EdgeVote._meta.db_table
-    # Standing first: in the snapshot's transaction, one query for all the voters.
-    standing = map_standing(map_id=map_id)
+    # Standing first: in the snapshot's transaction, one query for all the voters (or
+    # the caller's, read in the same snapshot).
+    if standing is None:
+        standing = map_standing(map_id=map_id)
     full, partial = standing.members | standing.trusted, standing.nonmember_weight
     # Votes of full weight and the others apart: most nodes have only one kind,
     # and then no (credence, weight) pairs need building and sorting.
@@ -70,8 +74,8 @@ def ranking_inputs(*, map_id: int) -> tuple[list["ranking.NodeInput"], list["ran
                 hidden.add(pk)
                 continue
             keys[pk] = key
-            # Sorted credences, and no weights when every vote weighs 1.0 (_weighed).
-            votes = _weighed(full_votes.get(pk), partial_votes.get(pk), partial)
+            # Sorted credences, and no weights when every vote weighs 1.0 (weighed_votes).
+            votes = weighed_votes(full_votes.get(pk), partial_votes.get(pk), partial)
             nodes.append(NodeInput(key, kind, prior, *votes))
         # The edges' strength votes first (few), apart by weight as the node votes are;
         # then the edges, built positionally in one pass (a 100k-node map has ~300k).
@@ -107,7 +111,7 @@ def ranking_inputs(*, map_id: int) -> tuple[list["ranking.NodeInput"], list["ran
                 group,
                 None if attacked is None else edge_keys[attacked],
                 *(
-                    _weighed(full_strengths.get(pk), partial_strengths.get(pk), partial)
+                    weighed_votes(full_strengths.get(pk), partial_strengths.get(pk), partial)
                     if pk in voted
                     else ((), ())
                 ),
@@ -124,7 +128,7 @@ def _without_hidden(rows: list[tuple], hidden: set[int]) -> list[tuple]:
     return [row for row in rows if row[0] not in gone and row[4] not in gone]
 
 
-def _weighed(
+def weighed_votes(
     counted: list[float] | None, discounted: list[float] | None, partial: float
 ) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """Votes and their weights as the engine takes them: sorted (the pooling is

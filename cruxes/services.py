@@ -17,7 +17,7 @@ from core.errors import Conflict, NotFound, ValidationFailed
 from core.validation import check_probability
 from cruxes import ranking
 from cruxes.activity import ranking_top_ten_changed
-from cruxes.engine_cache import compiled_map_put
+from cruxes.engine_cache import compiled_map_put, compiled_map_read
 from cruxes.models import (
     STRENGTH_MAX,
     STRENGTH_MIN,
@@ -506,12 +506,14 @@ def ranking_compute(*, map_id: int) -> RankingRun | None:
     """
     started = time.perf_counter()
     try:
-        version, nodes, edges = ranking_snapshot(map_id)
+        # The map compiled at its version: after a vote, the last run's with that
+        # node's votes read again (cruxes.engine_cache), not the whole map.
+        compiled = compiled_map_read(map_id=map_id)
+        version = compiled.version
         latest = _latest_version(map_id)
         if latest is not None and latest >= version:
             return None
-        graph = ranking.compile_graph(nodes, edges)
-        result = ranking.rank_graph(graph, min_delta=STORED_MIN_DELTA)
+        result = ranking.rank_graph(compiled.graph, min_delta=STORED_MIN_DELTA)
     except (NotFound, DatabaseError):
         raise  # a deleted map or an unreachable database: not the map's fault
     except Exception:
@@ -529,7 +531,7 @@ def ranking_compute(*, map_id: int) -> RankingRun | None:
         _ranking_render_ahead(map_id, run, result)
         # After the run is served: the web processes' personal views and double cruxes
         # at this version start from the compiled graph instead of the database.
-        compiled_map_put(map_id=map_id, version=version, graph=graph)  # never raises
+        compiled_map_put(map_id=map_id, compiled=compiled)  # never raises
         try:
             # After the run is served: the activity entry must not delay freshness,
             # and a failure to log it must not fail a run that is already stored.

@@ -5,6 +5,7 @@ See docs/RANKING.md for the formulas. Public API::
     rank(nodes, edges, method="fast" | "reference") -> RankingResult
     compile_graph(nodes, edges) -> Graph; rank_graph(graph, ...) -> RankingResult
         (the same as rank, for several views of one map compiled once)
+    with_node_votes(graph, {key: (prior, credences, weights)}) -> Graph (after votes)
     inputs_from_argmap(doc) -> (list[NodeInput], list[EdgeInput])
     pooled_strength(strengths, weights, author_weight) -> float (an edge's pooled strength)
     rank(..., credences={key: credence}) -> one person's or group's view of the map
@@ -24,7 +25,7 @@ from .argmap import inputs_from_argmap
 from .credence import pooled_strength
 from .double_crux import DoubleCrux, DoubleCruxResult, double_crux
 from .engine import ENGINE_VERSION, METHODS, compile_graph, rank, rank_graph
-from .model import Graph
+from .model import Graph, with_node_votes
 from .personal import Differences, PersonalView, differences, personal_view
 from .types import (
     EDGE_KINDS,
@@ -79,5 +80,6 @@ __all__ = [
     "compile_graph",
     "rank",
     "rank_graph",
+    "with_node_votes",
     "separating_cruxes",
 ]

@@ -145,9 +145,11 @@ def test_neither_the_api_nor_the_page_names_other_voters(a_map, computed, owner)
     assert groups_json(a_map.slug, owner)["you"] is None
 
 
-def test_anonymous_readers_see_no_double_crux_links_nor_any_you(a_map, computed):
+def test_anonymous_readers_see_no_personal_double_crux_links_nor_any_you(a_map, computed):
     html = schools_html(a_map.slug)
-    assert "double-crux" not in html
+    # What divides two schools is open to every reader; a double crux with oneself is not.
+    assert 'data-testid="double-crux-school"' not in html
+    assert html.count('data-testid="double-crux-schools"') == 2
     assert 'data-testid="scatter-you"' not in html
     assert "You are closest" not in html
 
