@@ -21,6 +21,9 @@ Each at four temperatures, median (min-max) over --repeat:
   run left (the compiled graph, cruxes.engine_cache; the benchmark runs the worker's
   service in this process first), this process's rankings are forgotten: two engine runs
   (one per side; my view: the community's and mine), the comparison, the answer rendered;
+* **cold, a vote since the run**: the same, but a vote by someone else came after the run
+  (the half second before the worker ranks it): the compiled map is brought up to date by
+  reading that node's votes;
 * **cold, nothing cached**: the cache backend cleared too (a new version the worker has not
   reached yet, or a cache flush): the engine's inputs read from the database and compiled
   as well;
@@ -110,6 +113,7 @@ def top_voters(the_map) -> list:
 
 
 COLD_AFTER_RUN, COLD = "cold, after a run", "cold, nothing cached"
+COLD_AFTER_VOTE = "cold, a vote since the run"
 
 
 def after_a_run(the_map) -> dict:
@@ -128,17 +132,37 @@ def after_a_run(the_map) -> dict:
     return left
 
 
+def a_vote_since() -> None:
+    """A vote by another voter on a random crux after the run: the half second before
+    the worker ranks it (the compiled map is brought up to date by that node's votes)."""
+    import random
+
+    from django.contrib.auth import get_user_model
+
+    from claims.models import Node
+    from cruxes.services import vote_cast
+
+    voter = get_user_model().objects.get_or_create(username="bench-cal")[0]
+    cruxes = Node.objects.filter(map__slug__startswith="synthetic-", kind="crux")
+    crux = random.choice(list(cruxes.values_list("pk", flat=True)[:500]))
+    vote_cast(
+        user=voter, node=Node.objects.get(pk=crux), credence=round(random.uniform(0.05, 0.95), 2)
+    )
+
+
 def timed(client, url: str, params: dict, forget: str, left_by_run: dict) -> float:
     from django.core.cache import cache
 
     from cruxes.personal_views import forget_local
 
-    if forget in (COLD_AFTER_RUN, COLD, "rankings warm"):
+    if forget in (COLD_AFTER_RUN, COLD_AFTER_VOTE, COLD, "rankings warm"):
         cache.clear()  # the benchmark's own Redis db
-    if forget in (COLD_AFTER_RUN, COLD):
+    if forget in (COLD_AFTER_RUN, COLD_AFTER_VOTE, COLD):
         forget_local()
-    if forget == COLD_AFTER_RUN:
+    if forget in (COLD_AFTER_RUN, COLD_AFTER_VOTE):
         cache.set_many(left_by_run)
+    if forget == COLD_AFTER_VOTE:
+        a_vote_since()
     started = time.perf_counter()
     response = client.get(url, params)
     elapsed = time.perf_counter() - started
@@ -180,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     ]  # fmt: skip
     rows = []
     for label, url, params in cases:
-        for temperature in (COLD_AFTER_RUN, COLD, "rankings warm", "warm"):
+        for temperature in (COLD_AFTER_RUN, COLD_AFTER_VOTE, COLD, "rankings warm", "warm"):
             times = []
             for _ in range(args.repeat):
                 if temperature == "warm":
@@ -194,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
                  common.verdict(med, TARGET_S)]
             )  # fmt: skip
             print(f"  {label}, {temperature}: {med:.3f} s", file=sys.stderr, flush=True)
+            if temperature == COLD_AFTER_VOTE:
+                left_by_run = after_a_run(the_map)  # the worker's run at the votes' version
     print()
     print(common.table(["request", "cache", "s, median (min-max)", f"< {TARGET_S} s"], rows))
     return 0
