@@ -18,7 +18,7 @@ TOP = 10
 
 
 def _top_ten(run_id: int) -> list[str]:
-    # The served order (cruxes.selectors._stored_body): rank, connected first, key.
+    # The served order (cruxes.selectors.rankings._stored_body): rank, connected first, key.
     return list(
         CruxScore.objects.filter(run_id=run_id, frame_key="")
         .order_by("rank", "-connected", "crux_key")

@@ -16,9 +16,9 @@ from django.test.utils import CaptureQueriesContext
 from argmap.celery import app
 from claims.models import Map
 from claims.services import edge_create, map_create, node_create
-from cruxes import services
 from cruxes.models import CruxScore, RankingRun, RunStatus
 from cruxes.services import ranking_prune, ranking_record_failure, ranking_refresh, vote_cast
+from cruxes.services import rankings as services
 from cruxes.tasks import prune_ranking_runs
 from tests.factories import UserFactory
 from tests.worker import celery_worker, purge_broker, wait_for

@@ -18,6 +18,23 @@ from tests.merge.conftest import build
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture
+def slow_merge(monkeypatch):
+    """Each merge plans for half a second while holding the nodes' locks: what arrives
+    meanwhile meets a merge in flight."""
+    import time
+
+    from claims.services import merge as merge_service
+
+    real_plan = merge_service._plan
+
+    def slow_plan(merged, survivor):
+        time.sleep(0.5)
+        return real_plan(merged, survivor)
+
+    monkeypatch.setattr(merge_service, "_plan", slow_plan)
+
+
 def consistent(the_map: Map) -> None:
     """The map's stored counts are its live rows', no vote sits on a tombstone."""
     the_map = Map.objects.get(pk=the_map.pk)
@@ -63,20 +80,11 @@ def test_overlapping_merges_one_wins_the_other_gets_409(owner, shape):
     consistent(dups.map)
 
 
-def test_votes_arriving_during_a_merge_are_each_counted_once(owner, monkeypatch):
+def test_votes_arriving_during_a_merge_are_each_counted_once(owner, slow_merge):
     import time
-
-    from claims.services import merge as merge_service
 
     dups = build(owner)
     # The merge holds its locks a moment, so that votes surely arrive while it runs.
-    real_plan = merge_service._plan
-
-    def slow_plan(merged, survivor):
-        time.sleep(0.5)
-        return real_plan(merged, survivor)
-
-    monkeypatch.setattr(merge_service, "_plan", slow_plan)
     late = [UserFactory(username=f"late{i}") for i in range(8)]
     # Half vote on the survivor, half on the duplicate (as a page opened before the merge
     # would), all while the merge runs.
@@ -104,24 +112,16 @@ def test_votes_arriving_during_a_merge_are_each_counted_once(owner, monkeypatch)
     assert len(keep.credences) == 6 + len(accepted)
 
 
-def test_links_arriving_during_a_merge_never_reach_the_tombstone(owner, monkeypatch):
+def test_links_arriving_during_a_merge_never_reach_the_tombstone(owner, slow_merge):
     import time
 
     from claims.services import edge_create
-    from claims.services import merge as merge_service
 
     dups = build(owner)
     ends = [
         Node.objects.create(map=dups.map, key=f"end{i}", kind="claim", title=f"End {i}")
         for i in range(4)
     ]
-    real_plan = merge_service._plan
-
-    def slow_plan(merged, survivor):
-        time.sleep(0.5)
-        return real_plan(merged, survivor)
-
-    monkeypatch.setattr(merge_service, "_plan", slow_plan)
 
     def work(i: int):
         if i == 0:
@@ -137,26 +137,18 @@ def test_links_arriving_during_a_merge_never_reach_the_tombstone(owner, monkeypa
     assert not Edge.objects.filter(target__merged_at__isnull=False).exists()
 
 
-def test_comments_arriving_during_a_merge_never_stay_on_the_tombstone(owner, monkeypatch):
+def test_comments_arriving_during_a_merge_never_stay_on_the_tombstone(owner, slow_merge):
     """Comments and replies on the merged node, written while its merge runs: each is
     either moved with the thread (written before) or refused with a 409 naming the
     survivor (after); none is left on the tombstone, and no thread deadlocks."""
     import time
 
-    from claims.services import merge as merge_service
     from discussion.models import Comment
     from discussion.services import comment_create
 
     dups = build(owner)
     parent = Comment.objects.filter(node=dups.dup, parent__isnull=True).first()
     assert parent is not None
-    real_plan = merge_service._plan
-
-    def slow_plan(merged, survivor):
-        time.sleep(0.5)
-        return real_plan(merged, survivor)
-
-    monkeypatch.setattr(merge_service, "_plan", slow_plan)
 
     def work(i: int):
         if i == 0:
@@ -178,22 +170,14 @@ def test_comments_arriving_during_a_merge_never_stay_on_the_tombstone(owner, mon
     assert not Comment.objects.filter(body__startswith="Written during").exists()
 
 
-def test_a_delete_racing_a_merge_of_the_same_node_waits_instead_of_deadlocking(owner, monkeypatch):
+def test_a_delete_racing_a_merge_of_the_same_node_waits_instead_of_deadlocking(owner, slow_merge):
     """The delete locks the node before its edges, as the merge does: one waits for the
     other. Merge first: the delete is refused with a 409 naming the survivor."""
     import time
 
-    from claims.services import merge as merge_service
     from claims.services import node_delete
 
     dups = build(owner)
-    real_plan = merge_service._plan
-
-    def slow_plan(merged, survivor):
-        time.sleep(0.5)
-        return real_plan(merged, survivor)
-
-    monkeypatch.setattr(merge_service, "_plan", slow_plan)
 
     def work(i: int):
         if i == 0:
