@@ -173,7 +173,9 @@ def code_point_order(field: str) -> Collate:
 
 @contextlib.contextmanager
 def read_snapshot() -> Iterator[None]:
-    """One consistent read of the map for the whole export (an edit cannot tear the file).
+    """One consistent read: every query inside sees the same snapshot (REPEATABLE READ,
+    read only, on PostgreSQL), so an edit cannot tear what is read (an export, a map's
+    version and the ranking's input read with it).
 
     Nested in another, it reads in the outer one's snapshot (claims.downloads
     reads the map's version and its export in one).

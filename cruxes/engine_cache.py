@@ -30,9 +30,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.core.cache import cache
-from django.db import connection, transaction
 
 from claims.models import Map, MapChange, Node
+from claims.selectors import read_snapshot
 from core.errors import NotFound
 from cruxes import ranking
 from cruxes.models import Vote
@@ -147,12 +147,7 @@ def compiled_map_read(*, map_id: int, share: bool = False) -> CompiledMap:
 
 
 def _read(map_id: int) -> tuple[CompiledMap, bool]:
-    outermost = not connection.in_atomic_block
-    with transaction.atomic():
-        if connection.vendor == "postgresql" and outermost:
-            # The version, the change log and the rows from the same snapshot.
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    with read_snapshot():  # the version, the change log and the rows: one snapshot
         found = Map.objects.filter(pk=map_id).values_list("graph_version", "created_at").first()
         if found is None:
             raise NotFound(f"map {map_id} no longer exists")

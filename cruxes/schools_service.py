@@ -39,6 +39,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection, transaction
 
 from claims.models import Map, Node, NodeKind
+from claims.selectors import read_snapshot
 from cruxes import ranking
 from cruxes.models import CruxScore, RankingRun, RunStatus, SchoolMember, SchoolsRun, Vote
 from cruxes.selectors import ranking_inputs
@@ -132,11 +133,7 @@ def _impact(map_id: int) -> tuple[dict[str, float], int | None]:
 def _snapshot(map_id: int) -> _Snapshot | None:
     """The map's version, votes on live nodes, ranking input and latest scores, read as
     one consistent snapshot (as cruxes.services.ranking_snapshot). None: no such map."""
-    outermost = not connection.in_atomic_block
-    with transaction.atomic():
-        if connection.vendor == "postgresql" and outermost:
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    with read_snapshot():
         version = Map.objects.filter(pk=map_id).values_list("graph_version", flat=True).first()
         if version is None:
             return None

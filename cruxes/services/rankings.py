@@ -10,6 +10,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from claims.models import Map
+from claims.selectors import read_snapshot
 from claims.services.bulk import rows_insert
 from core.errors import NotFound
 from cruxes import ranking
@@ -29,13 +30,9 @@ logger = logging.getLogger(__name__)
 
 def ranking_snapshot(map_id: int) -> tuple[int, list, list]:
     """The map's graph version and ranking inputs, read as one consistent snapshot."""
-    outermost = not connection.in_atomic_block
-    with transaction.atomic():
-        if connection.vendor == "postgresql" and outermost:
-            # Version and graph from the same snapshot: a concurrent edit cannot
-            # make us label newer data with an older version (or the reverse).
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    # Version and graph from the same snapshot: a concurrent edit cannot make us label
+    # newer data with an older version (or the reverse).
+    with read_snapshot():
         version = Map.objects.filter(pk=map_id).values_list("graph_version", flat=True).first()
         if version is None:
             raise NotFound(f"map {map_id} no longer exists")
