@@ -13,9 +13,9 @@ import time
 
 import redis
 from celery import shared_task
-from django.conf import settings
 
 from claims.services import duplicates as service
+from core.broker import broker_redis
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +28,6 @@ DUPLICATES_DELAY_SECONDS = 2
 DUPLICATES_PENDING_TTL = 120
 #: How often beat looks for maps whose list is older than their graph.
 DUPLICATES_SWEEP_SECONDS = 300
-_brokers: dict[str, redis.Redis] = {}
 
 
 def duplicates_pending_key(map_id: int) -> str:
@@ -36,19 +35,8 @@ def duplicates_pending_key(map_id: int) -> str:
 
 
 def _broker_redis() -> redis.Redis | None:
-    """A client of the broker's Redis (built once per process), or None without one."""
-    url = settings.CELERY_BROKER_URL
-    if settings.CELERY_TASK_ALWAYS_EAGER or not url.startswith(("redis://", "rediss://")):
-        return None
-    client = _brokers.get(url)
-    if client is None:
-        options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
-        client = _brokers[url] = redis.Redis.from_url(
-            url,
-            socket_connect_timeout=options.get("socket_connect_timeout", 2),
-            socket_timeout=options.get("socket_timeout", 5),
-        )
-    return client
+    # One name here, so that a test can stand a dead Redis in for this module's flags.
+    return broker_redis()
 
 
 _BROKER_BACKOFF_SECONDS = 5.0

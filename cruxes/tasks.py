@@ -8,6 +8,7 @@ import redis
 from celery import shared_task
 from django.conf import settings
 
+from core.broker import broker_redis
 from cruxes import services
 
 logger = logging.getLogger(__name__)
@@ -20,7 +21,6 @@ logger = logging.getLogger(__name__)
 # worker that died before clearing it) can hold publishing back; the beat sweep,
 # which publishes directly, repairs the staleness meanwhile.
 RECOMPUTE_PENDING_TTL = 60
-_brokers: dict[str, redis.Redis] = {}
 
 
 def recompute_pending_key(map_id: int) -> str:
@@ -28,20 +28,8 @@ def recompute_pending_key(map_id: int) -> str:
 
 
 def _broker_redis() -> redis.Redis | None:
-    """A client of the broker's Redis (built once per process), or None without one."""
-    url = settings.CELERY_BROKER_URL
-    if settings.CELERY_TASK_ALWAYS_EAGER or not url.startswith(("redis://", "rediss://")):
-        return None
-    client = _brokers.get(url)
-    if client is None:
-        # The broker's own timeouts: an outage costs a request seconds, not minutes.
-        options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
-        client = _brokers[url] = redis.Redis.from_url(
-            url,
-            socket_connect_timeout=options.get("socket_connect_timeout", 2),
-            socket_timeout=options.get("socket_timeout", 5),
-        )
-    return client
+    # One name here, so that a test can stand a dead Redis in for this module's flags.
+    return broker_redis()
 
 
 def recompute_ranking_request(map_id: int) -> bool:

@@ -41,6 +41,21 @@ def a_map(owner):
     return MapFactory(slug="test-map", title="Test map", owner=owner)
 
 
+@pytest.fixture
+def client_for():
+    """An API client logged in as the user (None: anonymous). Some directories define
+    their own, signed in with a token instead."""
+    from rest_framework.test import APIClient
+
+    def make(user=None):
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return make
+
+
 def table_counts() -> dict[str, int]:
     """Rows in every table argmap owns, users and API tokens: proof that nothing was written."""
     labels = ("claims", "cruxes", "auth", "authtoken")

@@ -1,7 +1,6 @@
 """A map with the issue's paraphrase among unrelated nodes, and API clients by persona."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from claims.models import Map, MapMember
 from claims.services import map_create, node_create
@@ -23,17 +22,6 @@ def _fresh_index():
     index_cache_clear()
     yield
     index_cache_clear()
-
-
-@pytest.fixture
-def client_for():
-    def make(user=None):
-        client = APIClient()
-        if user is not None:
-            client.force_authenticate(user)
-        return client
-
-    return make
 
 
 def build(owner, editor, voter, *, slug: str = "dup", visibility: str = "public") -> Map:

@@ -3,26 +3,12 @@ each bearing on one frame, with votes on both; the personas of tests/conftest.py
 members (editor, voter)."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from claims.models import Map, MapMember, Node
 from claims.services import edge_create, map_create, node_create
 from claims.services.merge import node_merge
 from cruxes.services import vote_cast
 from tests.factories import UserFactory
-
-
-@pytest.fixture
-def client_for():
-    """An API client logged in as the user (None: anonymous)."""
-
-    def make(user=None):
-        client = APIClient()
-        if user is not None:
-            client.force_authenticate(user)
-        return client
-
-    return make
 
 
 def build(owner, editor, voter, *, slug: str = "dup", visibility: str = "public") -> Map:

@@ -2,23 +2,9 @@
 them (and an undercut by it), with the personas of tests/conftest.py as members."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from claims.models import Map, MapMember
 from claims.services import edge_create, map_create, node_create
-
-
-@pytest.fixture
-def client_for():
-    """An API client logged in as the user (None: anonymous)."""
-
-    def make(user=None):
-        client = APIClient()
-        if user is not None:
-            client.force_authenticate(user)
-        return client
-
-    return make
 
 
 def build(owner, editor, voter, *, slug: str = "mod", visibility: str = "public") -> Map:
